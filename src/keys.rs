@@ -1,0 +1,397 @@
+//! Keys: one master key, and every other key derived from it.
+//!
+//! The master key comes from a file or an environment variable, never from the policy
+//! file. Every key a transform uses is derived with HKDF-SHA256 (ring) from the master
+//! key, a [`Purpose`], the consumer's key scope and the field's domain, so the same
+//! input gives the same pseudonym across connections, restarts and replicas, while two
+//! scopes (two vendors) or two domains (two fields) never share a key.
+//!
+//! Neither [`MasterKey`] nor [`SubKey`] can be printed: their `Debug` is redacted and
+//! they have no `Display`; both are zeroed when dropped.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use ring::hkdf;
+use ring::rand::{SecureRandom, SystemRandom};
+use zeroize::{Zeroize, Zeroizing};
+
+/// Length in bytes of the master key and of every derived key.
+pub const KEY_LEN: usize = 32;
+
+/// Salt of every HKDF extraction: changing it changes every pseudonym.
+const HKDF_SALT: &[u8] = b"tuomin/hkdf/v1";
+
+/// Prefix of a key file's single line, so a stray file is not mistaken for a key.
+const KEY_FILE_PREFIX: &str = "tuomin-master-key-v1:";
+
+/// The version of a master key. Pseudonyms that must be reversible later are issued
+/// under a key id, so an older key can still reverse them after a rotation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId(pub u32);
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "k{}", self.0)
+    }
+}
+
+/// What a derived key is used for. Each purpose yields an independent key, so a token
+/// key can never be used to reverse an FF1 pseudonym and vice versa.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// AES key of FF1 format-preserving encryption.
+    Ff1,
+    /// HMAC-SHA256 key of keyed tokens.
+    Token,
+    /// HMAC key that picks deterministic fake names and addresses.
+    Fake,
+    /// HMAC key of deterministic noise on amounts.
+    Noise,
+    /// HMAC key of per-subject date shifts.
+    DateShift,
+    /// HMAC key of keyed surrogates (short domains where FF1 is not allowed).
+    Surrogate,
+    /// HMAC key of the audit chain.
+    Audit,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Purpose::Ff1 => b"ff1",
+            Purpose::Token => b"token",
+            Purpose::Fake => b"fake",
+            Purpose::Noise => b"noise",
+            Purpose::DateShift => b"date-shift",
+            Purpose::Surrogate => b"surrogate",
+            Purpose::Audit => b"audit",
+        }
+    }
+}
+
+/// Errors of loading or creating keys. They name files and variables, never key bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "master key file {path} cannot be read ({source}); create one with `tuomin keygen --out {path}`"
+    )]
+    FileUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "master key file {path} is not a tuomin key (expected one line `{KEY_FILE_PREFIX}<64 hex digits>`); create one with `tuomin keygen`"
+    )]
+    FileMalformed { path: PathBuf },
+    #[error(
+        "environment variable {var} is set but is not a tuomin key (expected `{KEY_FILE_PREFIX}<64 hex digits>` or 64 hex digits)"
+    )]
+    EnvMalformed { var: String },
+    #[error("no master key: environment variable {var} is not set and no key file is configured")]
+    EnvMissing { var: String },
+    #[error("key file {path} cannot be written ({source})")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} already exists; refusing to overwrite a key (pseudonyms made with it would become irreversible)")]
+    Exists { path: PathBuf },
+    #[error("the system random generator failed")]
+    Random,
+}
+
+/// The master key. Only HKDF ever reads its bytes.
+pub struct MasterKey {
+    id: KeyId,
+    prk: hkdf::Prk,
+    bytes: Zeroizing<[u8; KEY_LEN]>,
+}
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MasterKey({}, <redacted>)", self.id)
+    }
+}
+
+impl MasterKey {
+    /// A master key from raw bytes (tests, and the loaders below).
+    pub fn from_bytes(id: KeyId, bytes: [u8; KEY_LEN]) -> Self {
+        let bytes = Zeroizing::new(bytes);
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, HKDF_SALT).extract(bytes.as_ref());
+        MasterKey { id, prk, bytes }
+    }
+
+    /// A fresh random master key.
+    pub fn generate(id: KeyId) -> Result<Self, KeyError> {
+        let mut bytes = [0u8; KEY_LEN];
+        SystemRandom::new()
+            .fill(&mut bytes)
+            .map_err(|_| KeyError::Random)?;
+        let key = Self::from_bytes(id, bytes);
+        bytes.zeroize();
+        Ok(key)
+    }
+
+    /// Reads a key file written by [`MasterKey::write_new_file`].
+    pub fn from_file(id: KeyId, path: &Path) -> Result<Self, KeyError> {
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+            KeyError::FileUnreadable {
+                path: path.to_owned(),
+                source,
+            }
+        })?);
+        parse_key_text(text.trim())
+            .map(|bytes| Self::from_bytes(id, bytes))
+            .ok_or_else(|| KeyError::FileMalformed {
+                path: path.to_owned(),
+            })
+    }
+
+    /// Reads a key from an environment variable (same text as a key file, or bare hex).
+    pub fn from_env(id: KeyId, var: &str) -> Result<Self, KeyError> {
+        let text = Zeroizing::new(std::env::var(var).map_err(|_| KeyError::EnvMissing {
+            var: var.to_owned(),
+        })?);
+        parse_key_text(text.trim())
+            .map(|bytes| Self::from_bytes(id, bytes))
+            .ok_or_else(|| KeyError::EnvMalformed {
+                var: var.to_owned(),
+            })
+    }
+
+    /// Writes this key to a new file, readable by its owner only (mode 0600).
+    /// An existing file is never overwritten.
+    pub fn write_new_file(&self, path: &Path) -> Result<(), KeyError> {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AlreadyExists {
+                KeyError::Exists {
+                    path: path.to_owned(),
+                }
+            } else {
+                KeyError::Write {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
+        })?;
+        let line = Zeroizing::new(format!(
+            "{KEY_FILE_PREFIX}{}\n",
+            hex::encode(self.bytes.as_ref())
+        ));
+        file.write_all(line.as_bytes())
+            .and_then(|_| file.sync_all())
+            .map_err(|source| KeyError::Write {
+                path: path.to_owned(),
+                source,
+            })
+    }
+
+    /// The version of this key.
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    /// The key for one purpose, in one consumer scope, for one field domain.
+    pub fn derive(&self, purpose: Purpose, scope: &str, domain: &str) -> SubKey {
+        let info: [&[u8]; 6] = [
+            purpose.label(),
+            b"\0",
+            scope.as_bytes(),
+            b"\0",
+            domain.as_bytes(),
+            b"\0",
+        ];
+        let mut out = [0u8; KEY_LEN];
+        // Both calls fail only when the requested length exceeds 255 × 32 bytes.
+        let okm = self
+            .prk
+            .expand(&info, SubKeyLen)
+            .expect("HKDF output of 32 bytes is within bounds");
+        okm.fill(&mut out)
+            .expect("HKDF output of 32 bytes is within bounds");
+        SubKey {
+            key_id: self.id,
+            bytes: Zeroizing::new(out),
+        }
+    }
+}
+
+/// ring's way of saying how many bytes HKDF should produce.
+struct SubKeyLen;
+
+impl hkdf::KeyType for SubKeyLen {
+    fn len(&self) -> usize {
+        KEY_LEN
+    }
+}
+
+fn parse_key_text(text: &str) -> Option<[u8; KEY_LEN]> {
+    let hex_part = text.strip_prefix(KEY_FILE_PREFIX).unwrap_or(text);
+    let mut out = [0u8; KEY_LEN];
+    hex::decode_to_slice(hex_part, &mut out).ok()?;
+    Some(out)
+}
+
+/// A key derived for one (purpose, scope, domain). Redacted in `Debug`, zeroed on drop.
+#[derive(Clone)]
+pub struct SubKey {
+    key_id: KeyId,
+    bytes: Zeroizing<[u8; KEY_LEN]>,
+}
+
+impl SubKey {
+    /// The master key version this key was derived from.
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The raw key, for building a cipher or an HMAC key. Never print it.
+    pub fn expose(&self) -> &[u8; KEY_LEN] {
+        &self.bytes
+    }
+
+    /// An HMAC-SHA256 key built from this key.
+    pub fn hmac_key(&self) -> ring::hmac::Key {
+        ring::hmac::Key::new(ring::hmac::HMAC_SHA256, self.bytes.as_ref())
+    }
+}
+
+impl fmt::Debug for SubKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SubKey({}, <redacted>)", self.key_id)
+    }
+}
+
+/// The keys one field's transform may use: the master key bound to a consumer scope
+/// and a field domain. Transforms derive what they need with [`FieldKeys::derive`].
+#[derive(Clone, Copy)]
+pub struct FieldKeys<'a> {
+    master: &'a MasterKey,
+    scope: &'a str,
+    domain: &'a str,
+}
+
+impl<'a> FieldKeys<'a> {
+    pub fn new(master: &'a MasterKey, scope: &'a str, domain: &'a str) -> Self {
+        FieldKeys {
+            master,
+            scope,
+            domain,
+        }
+    }
+
+    /// The key for `purpose` in this scope and domain.
+    pub fn derive(&self, purpose: Purpose) -> SubKey {
+        self.master.derive(purpose, self.scope, self.domain)
+    }
+
+    /// The field's domain (by default `schema.table.column`), usable as an FF1 tweak.
+    pub fn domain(&self) -> &'a str {
+        self.domain
+    }
+
+    /// The consumer's key scope.
+    pub fn scope(&self) -> &'a str {
+        self.scope
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> MasterKey {
+        MasterKey::from_bytes(KeyId(1), [byte; KEY_LEN])
+    }
+
+    #[test]
+    fn derivation_is_deterministic() {
+        let a = key(7).derive(Purpose::Ff1, "qa", "public.cards.card_no");
+        let b = key(7).derive(Purpose::Ff1, "qa", "public.cards.card_no");
+        assert_eq!(a.expose(), b.expose());
+    }
+
+    #[test]
+    fn purpose_scope_and_domain_each_change_the_key() {
+        let m = key(7);
+        let base = m.derive(Purpose::Ff1, "qa", "d");
+        for other in [
+            m.derive(Purpose::Token, "qa", "d"),
+            m.derive(Purpose::Ff1, "vendor", "d"),
+            m.derive(Purpose::Ff1, "qa", "e"),
+            key(8).derive(Purpose::Ff1, "qa", "d"),
+        ] {
+            assert_ne!(base.expose(), other.expose());
+        }
+    }
+
+    #[test]
+    fn scope_and_domain_boundaries_are_unambiguous() {
+        let m = key(1);
+        let a = m.derive(Purpose::Ff1, "ab", "c");
+        let b = m.derive(Purpose::Ff1, "a", "bc");
+        assert_ne!(a.expose(), b.expose());
+    }
+
+    #[test]
+    fn debug_output_never_shows_key_bytes() {
+        let m = key(0xAB);
+        let sub = m.derive(Purpose::Token, "s", "d");
+        let text = format!("{m:?} {sub:?}");
+        assert!(text.contains("redacted"));
+        assert!(!text.to_lowercase().contains("abab"));
+        assert!(!text.contains(&hex::encode(sub.expose())));
+    }
+
+    #[test]
+    fn key_file_round_trip_and_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        let m = MasterKey::generate(KeyId(1)).unwrap();
+        m.write_new_file(&path).unwrap();
+        let back = MasterKey::from_file(KeyId(1), &path).unwrap();
+        assert_eq!(
+            m.derive(Purpose::Ff1, "s", "d").expose(),
+            back.derive(Purpose::Ff1, "s", "d").expose()
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+
+    #[test]
+    fn existing_key_file_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        key(1).write_new_file(&path).unwrap();
+        let err = key(2).write_new_file(&path).unwrap_err();
+        assert!(matches!(err, KeyError::Exists { .. }));
+        let back = MasterKey::from_file(KeyId(1), &path).unwrap();
+        assert_eq!(
+            back.derive(Purpose::Ff1, "s", "d").expose(),
+            key(1).derive(Purpose::Ff1, "s", "d").expose()
+        );
+    }
+
+    #[test]
+    fn malformed_key_file_is_refused_without_echoing_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.key");
+        std::fs::write(&path, "secret-looking-garbage").unwrap();
+        let err = MasterKey::from_file(KeyId(1), &path).unwrap_err();
+        assert!(matches!(err, KeyError::FileMalformed { .. }));
+        assert!(!err.to_string().contains("secret-looking-garbage"));
+    }
+}

