@@ -14,5 +14,9 @@
 //! - [`cli`]: the commands behind the `tuomin` binary.
 #![forbid(unsafe_code)]
 
+pub mod cli;
+pub mod config;
 pub mod keys;
+pub mod policy;
+pub mod staticmask;
 pub mod transform;

@@ -1,5 +1,112 @@
 //! The `tuomin` binary: parses the command line and hands over to [`tuomin::cli`].
 
-fn main() {
-    println!("tuomin");
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use tuomin::cli;
+use tuomin::staticmask::Format;
+
+/// tuomin (脱敏): a data-masking gateway for financial data (JR/T 0171-2020 grades).
+#[derive(Parser)]
+#[command(name = "tuomin", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a policy and print what each consumer sees of each field.
+    Check {
+        #[arg(long)]
+        config: PathBuf,
+        /// Print the review as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mask a CSV or JSON-lines export of one table for one consumer.
+    Mask {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        consumer: String,
+        /// The table the file was exported from (`schema.table`, or `table` in `public`).
+        #[arg(long)]
+        source: String,
+        #[arg(long, value_enum, default_value_t = FileFormat::Csv)]
+        format: FileFormat,
+        /// Read this file instead of standard input.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Write this file (only when the whole run succeeds) instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Remove refused columns (and say so) instead of stopping.
+        #[arg(long)]
+        drop_refused: bool,
+    },
+    /// Write a new master key file (mode 0600); never overwrites.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+        /// The key's version number.
+        #[arg(long, default_value_t = 1)]
+        key_id: u32,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FileFormat {
+    Csv,
+    Jsonl,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(message) => {
+            if !message.is_empty() {
+                print!("{message}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tuomin: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<String> {
+    match command {
+        Command::Check { config, json } => cli::check::run(&config, json),
+        Command::Mask {
+            config,
+            consumer,
+            source,
+            format,
+            input,
+            output,
+            drop_refused,
+        } => {
+            let args = cli::mask::MaskArgs {
+                config,
+                consumer,
+                source,
+                format: match format {
+                    FileFormat::Csv => Format::Csv,
+                    FileFormat::Jsonl => Format::Jsonl,
+                },
+                input,
+                output,
+                drop_refused,
+            };
+            let summary = cli::mask::run(&args)?;
+            eprintln!("{summary}");
+            Ok(String::new())
+        }
+        Command::Keygen { out, key_id } => cli::keygen::run(&out, key_id).map(|m| m + "\n"),
+    }
 }

@@ -7,13 +7,13 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{BuildError, Properties, Transform};
 use crate::keys::FieldKeys;
 
 /// A transform named in the policy, with its parameters.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "transform", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TransformSpec {
     /// The value is replaced by NULL (SQL) / null (JSON).
@@ -58,7 +58,7 @@ pub enum TransformSpec {
 }
 
 /// The alphabet of generic FF1.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Alphabet {
     /// `0-9`
@@ -71,7 +71,7 @@ pub enum Alphabet {
     Alnum,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ff1Params {
     pub alphabet: Alphabet,
@@ -86,7 +86,7 @@ pub struct Ff1Params {
     pub min_length: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CardParams {
     /// BIN digits kept: 6 or 8.
@@ -102,7 +102,7 @@ fn default_bin() -> usize {
 }
 
 /// How much of the 6-digit administrative division an ID number keeps.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum RegionMode {
     /// All six digits.
@@ -114,14 +114,14 @@ pub enum RegionMode {
     Province,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CnIdParams {
     #[serde(default)]
     pub region: RegionMode,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MobileParams {
     /// Leading digits kept (3 = the network prefix); at most 5 (10^6 left).
@@ -133,7 +133,7 @@ fn default_mobile_prefix() -> usize {
     3
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UsccParams {
     /// Keep the registration authority, type and region (positions 1–8).
@@ -146,7 +146,7 @@ fn default_true() -> bool {
 }
 
 /// What happens to an e-mail's domain.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum EmailDomain {
     #[default]
@@ -155,14 +155,14 @@ pub enum EmailDomain {
     Replace,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailParams {
     #[serde(default)]
     pub domain: EmailDomain,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountParams {
     #[serde(default)]
@@ -182,7 +182,7 @@ fn default_account_min() -> usize {
 }
 
 /// Shape of a token.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenFormat {
     /// `prefix` + lowercase base32 of the HMAC.
@@ -194,7 +194,7 @@ pub enum TokenFormat {
     Digits,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenParams {
     #[serde(default)]
@@ -214,7 +214,7 @@ fn default_token_length() -> usize {
     16
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MaskParams {
     #[serde(default)]
@@ -236,7 +236,7 @@ fn default_min_hidden() -> usize {
     4
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MaskNameParams {
     #[serde(default = "default_mask_char")]
@@ -244,7 +244,7 @@ pub struct MaskNameParams {
 }
 
 /// The level an address is kept to.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum AddressLevel {
     Province,
@@ -253,7 +253,7 @@ pub enum AddressLevel {
     District,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MaskAddressParams {
     #[serde(default)]
@@ -267,7 +267,7 @@ fn default_address_suffix() -> String {
     "***".to_owned()
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FakeNameParams {
     /// Keep the real surname and fake only the given name.
@@ -275,7 +275,7 @@ pub struct FakeNameParams {
     pub keep_surname: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FakeAddressParams {
     /// Keep the real province (when recognised) and fake the rest.
@@ -284,7 +284,7 @@ pub struct FakeAddressParams {
 }
 
 /// How a bucket is written.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum BucketStyle {
     /// The bucket's lower bound (stays a number: fits numeric columns).
@@ -294,7 +294,7 @@ pub enum BucketStyle {
     Range,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GeneralizeNumberParams {
     /// Bucket width, a positive decimal written as a string or number, e.g. `1000`.
@@ -304,7 +304,7 @@ pub struct GeneralizeNumberParams {
 }
 
 /// What a date is truncated to.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DateUnit {
     Year,
@@ -313,20 +313,20 @@ pub enum DateUnit {
     Day,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GeneralizeDateParams {
     pub to: DateUnit,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoiseParams {
     /// Largest relative change, e.g. 0.05 for ±5 %.
     pub relative: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DateShiftParams {
     /// Largest shift in days, either way (never 0 days).

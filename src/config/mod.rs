@@ -1,0 +1,13 @@
+//! The policy file: its TOML schema ([`schema`]), loading with file-and-line errors
+//! ([`load`]), and the checks that refuse a dangerous policy before it takes effect
+//! ([`validate`]). A policy that fails any check never becomes the running policy.
+
+mod compile;
+mod error;
+mod load;
+pub mod schema;
+mod validate;
+
+pub use error::{PolicyError, PolicyErrors};
+pub use load::{load, load_str};
+pub use schema::Unclassified;

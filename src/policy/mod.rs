@@ -1,0 +1,19 @@
+//! The compiled policy: categories with their grades, the dictionary of classified
+//! fields, the consumers, and for every (consumer, field) the decision, with its
+//! transform already built.
+//!
+//! The policy decides; the gateways and the file masker execute the decision. A
+//! [`Decision`] is `#[must_use]`, and a refusal carries a sentence a person can act on.
+//!
+//! Built by [`crate::config::load`], which validates the invariants first.
+
+pub mod action;
+mod decision;
+mod grade;
+mod model;
+pub mod taxonomy;
+
+pub use action::Action;
+pub use decision::{Decision, Refusal, RuleOrigin};
+pub use grade::{Grade, Scenario};
+pub use model::{Category, Consumer, Field, FieldRule, Policy};

@@ -1,0 +1,170 @@
+//! The compiled policy's model: what `config::load` builds and the gateways read.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::decision::{Decision, Refusal, RuleOrigin};
+use super::grade::{Grade, Scenario};
+use crate::config::Unclassified;
+use crate::keys::MasterKey;
+
+/// A data category (built-in or custom) with its grade.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Category {
+    pub name: String,
+    pub grade: Grade,
+    /// Auxiliary authentication data (SMS codes): never shared.
+    pub auxiliary_auth: bool,
+    pub description: String,
+    pub builtin: bool,
+}
+
+impl Category {
+    /// C3, or auxiliary authentication data: never leaves in any form.
+    pub fn never_leaves(&self) -> bool {
+        self.grade == Grade::C3 || self.auxiliary_auth
+    }
+}
+
+/// A classified field: a database column (`schema.table.column`) for now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// `schema.table.column`.
+    pub source: String,
+    pub category: String,
+    /// The pseudonym domain (default: the source itself).
+    pub domain: String,
+    /// The column of the same table naming the person the value belongs to.
+    pub subject: Option<String>,
+    /// Recorded reason why a secret-looking name is not C3.
+    pub not_secret: Option<String>,
+    /// Line of the dictionary entry in the policy file.
+    pub line: usize,
+}
+
+/// A consumer and its scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consumer {
+    pub name: String,
+    pub scenario: Scenario,
+    pub key_scope: String,
+    pub description: String,
+    pub enabled: bool,
+    pub approved_transfer: Option<String>,
+}
+
+/// The resolved rule of one (consumer, field): the decision and the category it is for.
+#[derive(Clone, Debug)]
+pub struct FieldRule {
+    pub field: Field,
+    pub grade: Grade,
+    /// The action as the policy (or the built-in table) states it, parameters included.
+    pub action: super::Action,
+    pub decision: Decision,
+    /// A loosening's recorded reason (`acknowledge` of the rule), if any.
+    pub acknowledgement: Option<String>,
+}
+
+/// The whole compiled policy.
+pub struct Policy {
+    /// The file it was loaded from.
+    pub path: PathBuf,
+    /// A fingerprint of the file's text (SHA-256, hex): changes with every edit.
+    pub version: String,
+    pub unclassified: Unclassified,
+    pub unclassified_pass_reason: Option<String>,
+    pub categories: BTreeMap<String, Category>,
+    /// `schema.table` → column → field.
+    pub dictionary: BTreeMap<String, BTreeMap<String, Field>>,
+    pub consumers: BTreeMap<String, Consumer>,
+    /// (consumer, `schema.table.column`) → resolved rule.
+    pub(crate) rules: BTreeMap<(String, String), FieldRule>,
+    pub(crate) master_key: Arc<MasterKey>,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("path", &self.path)
+            .field("version", &self.version)
+            .field("consumers", &self.consumers.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Policy {
+    /// The consumer named `name`.
+    pub fn consumer(&self, name: &str) -> Option<&Consumer> {
+        self.consumers.get(name)
+    }
+
+    /// The dictionary of one table (`schema.table`).
+    pub fn table(&self, table: &str) -> Option<&BTreeMap<String, Field>> {
+        self.dictionary.get(table)
+    }
+
+    /// The resolved rule of a classified field for a consumer.
+    pub fn field_rule(&self, consumer: &str, source: &str) -> Option<&FieldRule> {
+        self.rules.get(&(consumer.to_owned(), source.to_owned()))
+    }
+
+    /// The master key's version.
+    pub fn key_id(&self) -> crate::keys::KeyId {
+        self.master_key.id()
+    }
+
+    /// What happens to values of `schema.table.column` for `consumer`.
+    /// An unknown consumer or a disabled one is refused everything.
+    pub fn decide(&self, consumer: &str, table: &str, column: &str) -> Decision {
+        let source = format!("{table}.{column}");
+        let Some(who) = self.consumers.get(consumer) else {
+            return Decision::Refuse(Refusal {
+                message: format!("consumer {consumer} is not in the policy"),
+                field: source,
+                grade: None,
+                origin: RuleOrigin::Disabled,
+            });
+        };
+        if !who.enabled {
+            return Decision::Refuse(Refusal {
+                message: format!("consumer {consumer} is disabled"),
+                field: source,
+                grade: None,
+                origin: RuleOrigin::Disabled,
+            });
+        }
+        match self.rules.get(&(consumer.to_owned(), source)) {
+            Some(rule) => rule.decision.clone(),
+            None => self.unclassified_decision(&format!("{table}.{column}")),
+        }
+    }
+
+    /// The decision for a field the dictionary does not know.
+    pub fn unclassified_decision(&self, source: &str) -> Decision {
+        match self.unclassified {
+            Unclassified::Pass => Decision::Pass {
+                origin: RuleOrigin::Unclassified,
+            },
+            Unclassified::Refuse => Decision::Refuse(Refusal {
+                message: format!(
+                    "{source} is not classified in the policy's dictionary and \
+                     defaults.unclassified is \"refuse\"; classify it or leave it out"
+                ),
+                field: source.to_owned(),
+                grade: None,
+                origin: RuleOrigin::Unclassified,
+            }),
+            Unclassified::Scan => Decision::Refuse(Refusal {
+                message: format!(
+                    "{source} is not classified and defaults.unclassified is \"scan\", \
+                     which this version does not implement yet, so it is refused; \
+                     classify it or leave it out"
+                ),
+                field: source.to_owned(),
+                grade: None,
+                origin: RuleOrigin::Unclassified,
+            }),
+        }
+    }
+}
