@@ -47,6 +47,11 @@ enum Command {
         #[arg(long)]
         drop_refused: bool,
     },
+    /// Work with the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Write a new master key file (mode 0600); never overwrites.
     Keygen {
         #[arg(long)]
@@ -54,6 +59,19 @@ enum Command {
         /// The key's version number.
         #[arg(long, default_value_t = 1)]
         key_id: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify audit files (oldest first): report the first altered, missing,
+    /// reordered or truncated record.
+    Verify {
+        /// The policy whose master key sealed the trail.
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -107,6 +125,9 @@ fn run(command: Command) -> anyhow::Result<String> {
             eprintln!("{summary}");
             Ok(String::new())
         }
+        Command::Audit {
+            command: AuditCommand::Verify { config, files },
+        } => cli::audit::verify(&config, &files),
         Command::Keygen { out, key_id } => cli::keygen::run(&out, key_id).map(|m| m + "\n"),
     }
 }

@@ -24,6 +24,7 @@ pub struct MaskArgs {
 /// Runs the masking job; returns the summary line for stderr.
 pub fn run(args: &MaskArgs) -> Result<String> {
     let policy = crate::config::load(&args.config)?;
+    let audit = super::mask_audit::start(&policy)?;
     let job = MaskJob {
         policy: &policy,
         consumer: &args.consumer,
@@ -46,21 +47,27 @@ pub fn run(args: &MaskArgs) -> Result<String> {
             bar.set_position(bytes);
         }
     };
-    let report = match &args.output {
+    let result = match &args.output {
         Some(path) => write_atomically(path, |out| {
             staticmask::run(&job, &mut input, out, &mut on_progress).map_err(Into::into)
-        })?,
+        }),
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-            let report = staticmask::run(&job, &mut input, &mut out, &mut on_progress)?;
-            out.flush()?;
-            report
+            staticmask::run(&job, &mut input, &mut out, &mut on_progress)
+                .map_err(anyhow::Error::from)
+                .and_then(|report| {
+                    out.flush()?;
+                    Ok(report)
+                })
         }
     };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let outcome = result.as_ref().map_err(|e| format!("{e:#}"));
+    super::mask_audit::record(audit, &policy, &args.consumer, &job.table, outcome)?;
+    let report = result?;
     Ok(summary(&args.consumer, &job.table, &report))
 }
 

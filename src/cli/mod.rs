@@ -1,6 +1,8 @@
 //! The commands behind the `tuomin` binary, one file each. `main.rs` parses the command
 //! line and calls these; they return `anyhow` errors, shown to the user as they are.
 
+pub mod audit;
 pub mod check;
 pub mod keygen;
 pub mod mask;
+mod mask_audit;

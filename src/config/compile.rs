@@ -8,8 +8,12 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::load::Problems;
-use super::schema::{ConsumerDef, EntryDef, KeysSection, PolicyFile, RuleDef, Unclassified};
+use super::schema::{
+    AuditModeDef, AuditSection, ConsumerDef, EntryDef, KeysSection, PolicyFile, RuleDef,
+    Unclassified,
+};
 use super::validate;
+use crate::audit::{AuditConfig, AuditMode, AuditSink};
 use crate::keys::{FieldKeys, KeyId, MasterKey};
 use crate::policy::taxonomy::{self, BUILTIN};
 use crate::policy::{
@@ -68,6 +72,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         .map(|u| *u.get_ref())
         .unwrap_or_default();
     validate::unclassified(&file.defaults, p);
+    let audit = file.audit.as_ref().and_then(|a| audit_config(a, p));
 
     let master_key = Arc::new(master_key?);
     let mut resolved_rules = BTreeMap::new();
@@ -99,6 +104,35 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         consumers,
         rules: resolved_rules,
         master_key,
+        audit,
+    })
+}
+
+fn audit_config(section: &AuditSection, p: &mut Problems) -> Option<AuditConfig> {
+    let mut sinks = Vec::new();
+    if let Some(file) = &section.file {
+        sinks.push(AuditSink::File {
+            path: p.policy_dir().join(file),
+            rotate_bytes: section.rotate_bytes,
+        });
+    }
+    if section.stdout {
+        sinks.push(AuditSink::Stdout);
+    }
+    if sinks.is_empty() {
+        p.push(
+            None,
+            "[audit] names no destination; set file = \"…\" or stdout = true".into(),
+        );
+        return None;
+    }
+    Some(AuditConfig {
+        sinks,
+        mode: match section.mode {
+            AuditModeDef::Required => AuditMode::Required,
+            AuditModeDef::BestEffort => AuditMode::BestEffort,
+        },
+        queue: 65_536,
     })
 }
 

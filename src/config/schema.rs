@@ -59,6 +59,40 @@ pub struct PolicyFile {
     /// Rules that override the scenario defaults.
     #[serde(default)]
     pub rules: Vec<Spanned<RuleDef>>,
+    /// The audit trail. Without this section nothing is recorded, which
+    /// `tuomin check` points out.
+    pub audit: Option<AuditSection>,
+}
+
+/// `[audit]`: where the tamper-evident trail is written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSection {
+    /// A JSON-lines file, relative to the policy file; rotated to `FILE.1`, `FILE.2`, ….
+    pub file: Option<String>,
+    /// Also (or only) write records to standard output. Default false.
+    #[serde(default)]
+    pub stdout: bool,
+    /// Rotate the file when it would exceed this many bytes. Default 100 MiB.
+    #[serde(default = "default_rotate_bytes")]
+    pub rotate_bytes: u64,
+    /// `required` (default): stop serving when records cannot be written;
+    /// `best_effort`: go on, loudly.
+    #[serde(default)]
+    pub mode: AuditModeDef,
+}
+
+fn default_rotate_bytes() -> u64 {
+    100 * 1024 * 1024
+}
+
+/// `[audit] mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditModeDef {
+    #[default]
+    Required,
+    BestEffort,
 }
 
 /// `[keys]`: where the master key is read from.

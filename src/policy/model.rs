@@ -81,6 +81,8 @@ pub struct Policy {
     /// (consumer, `schema.table.column`) → resolved rule.
     pub(crate) rules: BTreeMap<(String, String), FieldRule>,
     pub(crate) master_key: Arc<MasterKey>,
+    /// Where the audit trail goes; `None` when the policy has no `[audit]` section.
+    pub audit: Option<crate::audit::AuditConfig>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -107,6 +109,11 @@ impl Policy {
     /// The resolved rule of a classified field for a consumer.
     pub fn field_rule(&self, consumer: &str, source: &str) -> Option<&FieldRule> {
         self.rules.get(&(consumer.to_owned(), source.to_owned()))
+    }
+
+    /// The key of the audit chain.
+    pub fn audit_key(&self) -> crate::keys::SubKey {
+        crate::audit::audit_key(&self.master_key)
     }
 
     /// The master key's version.

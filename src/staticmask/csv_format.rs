@@ -31,6 +31,7 @@ pub(super) fn mask(
 
     let mut report = MaskReport {
         dropped: plan.dropped.clone(),
+        columns: plan.described.clone(),
         ..MaskReport::default()
     };
     let mut record = csv::StringRecord::new();

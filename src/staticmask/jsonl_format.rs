@@ -44,6 +44,11 @@ pub(super) fn mask(
                     report.dropped.push(dropped.clone());
                 }
             }
+            for column in &next.described {
+                if !report.columns.contains(column) {
+                    report.columns.push(column.clone());
+                }
+            }
             plan = Some(next);
         }
         let Some(plan) = plan.as_ref() else { continue };

@@ -41,6 +41,8 @@ pub struct MaskReport {
     pub values_transformed: u64,
     /// Columns removed because they were refused (with `drop_refused`).
     pub dropped: Vec<String>,
+    /// Every column seen, with what happened to it (`pass`, `refuse`, a transform).
+    pub columns: Vec<(String, &'static str)>,
 }
 
 /// Why a masking run stopped. Messages name lines and columns, never values.

@@ -28,6 +28,8 @@ pub struct MaskPlan {
     pub actions: Vec<ColumnAction>,
     /// Names of the dropped columns.
     pub dropped: Vec<String>,
+    /// Each column with the name of its action, for the audit record.
+    pub described: Vec<(String, &'static str)>,
 }
 
 impl MaskPlan {
@@ -53,8 +55,11 @@ impl MaskPlan {
         let mut actions = Vec::with_capacity(header.len());
         let mut refused = Vec::new();
         let mut dropped = Vec::new();
+        let mut described = Vec::with_capacity(header.len());
         for name in header {
-            match policy.decide(job.consumer, &job.table, name) {
+            let decision = policy.decide(job.consumer, &job.table, name);
+            described.push((name.clone(), decision.action_name()));
+            match decision {
                 Decision::Pass { .. } => actions.push(ColumnAction::Pass),
                 Decision::Transform { transform, .. } => {
                     let subject = dictionary
@@ -77,6 +82,7 @@ impl MaskPlan {
             columns: header.to_vec(),
             actions,
             dropped,
+            described,
         })
     }
 
