@@ -44,7 +44,8 @@ impl PolicyDir {
         let demo = std::fs::read_to_string(repo_root().join("config/demo.toml")).expect("demo");
         let demo = demo
             .replace("\"../.tuomin/demo.key\"", "\"test.key\"")
-            .replace("\"TUOMIN_MASTER_KEY\"", "\"TUOMIN_TEST_KEY_NEVER_SET\"");
+            .replace("\"TUOMIN_MASTER_KEY\"", "\"TUOMIN_TEST_KEY_NEVER_SET\"")
+            .replace("\"../.tuomin/audit.jsonl\"", "\"audit.jsonl\"");
         let path = self.dir.path().join("demo.toml");
         std::fs::write(&path, demo).expect("write demo policy");
         path
