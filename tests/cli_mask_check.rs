@@ -338,19 +338,29 @@ fn keygen_writes_a_key_once_and_refuses_to_overwrite() {
 #[test]
 fn every_mask_run_is_audited_and_the_trail_verifies_until_tampered() {
     let dir = PolicyDir::new();
-    let ok = mask(&dir, "vendor_collections", &["--drop-refused"], CUSTOMERS_CSV);
+    let ok = mask(
+        &dir,
+        "vendor_collections",
+        &["--drop-refused"],
+        CUSTOMERS_CSV,
+    );
     assert!(ok.status.success(), "{}", stderr(&ok));
     let refused = mask(&dir, "qa", &[], CUSTOMERS_CSV);
     assert!(!refused.status.success());
     let trail = dir.path().join("audit.jsonl");
     let text = std::fs::read_to_string(&trail).unwrap();
-    let records: Vec<serde_json::Value> =
-        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(records.len(), 2);
     assert_eq!(records[0]["decision"], "masked");
     assert_eq!(records[0]["rows"], 2);
     assert_eq!(records[1]["decision"], "refused");
-    assert!(!text.contains("SECRETHASH") && !text.contains("13812345678"), "{text}");
+    assert!(
+        !text.contains("SECRETHASH") && !text.contains("13812345678"),
+        "{text}"
+    );
 
     let verify = |expect_ok: bool| {
         let out = tuomin()
@@ -359,7 +369,13 @@ fn every_mask_run_is_audited_and_the_trail_verifies_until_tampered() {
             .arg(&trail)
             .output()
             .unwrap();
-        assert_eq!(out.status.success(), expect_ok, "{}{}", stdout(&out), stderr(&out));
+        assert_eq!(
+            out.status.success(),
+            expect_ok,
+            "{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
         format!("{}{}", stdout(&out), stderr(&out))
     };
     assert!(verify(true).contains("intact: 2 record(s)"));

@@ -408,3 +408,42 @@ fn a_disabled_consumer_is_refused_everything() {
         Decision::Refuse(_)
     ));
 }
+
+#[test]
+fn json_keys_are_classified_like_columns() {
+    let dir = PolicyDir::new();
+    let body = format!(
+        "{BASE}\n[json_keys]\ncvv = \"cvv\"\ncard_no = {{ category = \"card_number\", domain = \"public.customers.card_no\" }}\n"
+    );
+    let policy = loads(&dir, &body);
+    assert!(matches!(
+        policy.decide_json_key("vendor", "cvv"),
+        Some(Decision::Refuse(_))
+    ));
+    assert_eq!(
+        policy
+            .decide_json_key("vendor", "card_no")
+            .unwrap()
+            .action_name(),
+        "mask"
+    );
+    assert!(policy.decide_json_key("vendor", "unknown").is_none());
+    let apply = |d: Decision| match d {
+        Decision::Transform { transform, .. } => transform
+            .apply("6222020200112233445", &Default::default())
+            .unwrap(),
+        other => panic!("{other:?}"),
+    };
+    // Same domain as the column: an API pseudonym joins with the database pseudonym.
+    assert_eq!(
+        apply(policy.decide_json_key("qa", "card_no").unwrap()),
+        apply(policy.decide("qa", "public.customers", "card_no"))
+    );
+}
+
+#[test]
+fn a_json_key_with_an_unknown_category_is_refused() {
+    let dir = PolicyDir::new();
+    let text = refused(&dir, &format!("{BASE}\n[json_keys]\npin = \"pinn\"\n"));
+    assert!(text.contains("json.pin: unknown category pinn"), "{text}");
+}

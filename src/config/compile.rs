@@ -21,6 +21,9 @@ use crate::policy::{
     Scenario,
 };
 
+/// The dictionary's pseudo-table of JSON key names: sources are `json.KEY`.
+pub const JSON_TABLE: &str = "json";
+
 /// Who a rule applies to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Who {
@@ -62,7 +65,11 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
     }
     let master_key = load_master_key(&file.keys, p);
     let categories = categories(&file, p);
-    let dictionary = dictionary(&file, &categories, p);
+    let mut dictionary = dictionary(&file, &categories, p);
+    let json = json_keys(&file, &categories, p);
+    if !json.is_empty() {
+        dictionary.insert(JSON_TABLE.to_owned(), json);
+    }
     let consumers = consumers(&file, p);
     let rules = rules(&file, &categories, &consumers, p);
     let unclassified = file
@@ -220,6 +227,23 @@ fn dictionary(
         out.insert(table.get_ref().clone(), fields);
     }
     out
+}
+
+fn json_keys(
+    file: &PolicyFile,
+    categories: &BTreeMap<String, Category>,
+    p: &mut Problems,
+) -> BTreeMap<String, Field> {
+    let mut fields = BTreeMap::new();
+    for (key, entry) in &file.json_keys {
+        if let Some(field) = field(JSON_TABLE, key, entry, categories, p) {
+            fields.insert(key.get_ref().clone(), field);
+        }
+    }
+    for field in fields.values() {
+        validate::subject(field, &fields, p);
+    }
+    fields
 }
 
 fn field(

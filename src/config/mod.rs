@@ -8,6 +8,7 @@ mod load;
 pub mod schema;
 mod validate;
 
+pub use compile::JSON_TABLE;
 pub use error::{PolicyError, PolicyErrors};
 pub use load::{load, load_str};
 pub use schema::Unclassified;

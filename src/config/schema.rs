@@ -18,6 +18,9 @@
 //! name = "name"
 //! mobile = { category = "mobile", domain = "mobile" }
 //!
+//! [json_keys]                          # a key name anywhere in a JSON document
+//! cvv = "cvv"
+//!
 //! [consumers.qa]
 //! scenario = "dev_test"
 //! key_scope = "test-env"
@@ -53,6 +56,10 @@ pub struct PolicyFile {
     /// `schema.table` → column → category (a string) or an entry table.
     #[serde(default)]
     pub dictionary: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+    /// JSON key name → category, wherever the key appears in a document (a `cvv` key
+    /// three levels deep is still C3). Same entry forms as the dictionary.
+    #[serde(default)]
+    pub json_keys: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     /// Consumers, by name (for PostgreSQL, the user name they log in with).
     #[serde(default)]
     pub consumers: BTreeMap<Spanned<String>, Spanned<ConsumerDef>>,

@@ -147,6 +147,15 @@ impl Policy {
         }
     }
 
+    /// What happens to the values of a JSON key (`[json_keys]`) for `consumer`;
+    /// `None` when the key is not classified.
+    pub fn decide_json_key(&self, consumer: &str, key: &str) -> Option<Decision> {
+        self.dictionary
+            .get(crate::config::JSON_TABLE)
+            .filter(|keys| keys.contains_key(key))
+            .map(|_| self.decide(consumer, crate::config::JSON_TABLE, key))
+    }
+
     /// The decision for a field the dictionary does not know.
     pub fn unclassified_decision(&self, source: &str) -> Decision {
         match self.unclassified {
