@@ -9,6 +9,8 @@
 //! - [`config`]: the policy file's TOML schema, loading with line numbers, validation.
 //! - [`policy`]: the compiled policy: taxonomy of categories and grades, dictionary,
 //!   consumers and scenarios, and the decision for each (consumer, field).
+//! - [`audit`]: the HMAC-chained audit trail: records, writer, verification.
+//! - [`report`]: the delegated-processing report and the self-inspection inventory.
 //! - [`staticmask`]: masking of CSV and JSON-lines files for hand-off to vendors.
 //! - [`demo`]: the demo bank: its schema and a generator of realistic, fictional data.
 //! - [`cli`]: the commands behind the `tuomin` binary.
@@ -19,5 +21,6 @@ pub mod cli;
 pub mod config;
 pub mod keys;
 pub mod policy;
+pub mod report;
 pub mod staticmask;
 pub mod transform;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use tuomin::cli;
+use tuomin::report::render::ReportFormat;
 use tuomin::staticmask::Format;
 
 /// tuomin (脱敏): a data-masking gateway for financial data (JR/T 0171-2020 grades).
@@ -47,6 +48,31 @@ enum Command {
         #[arg(long)]
         drop_refused: bool,
     },
+    /// Report what each consumer received (from audit files), or, with --policy, the
+    /// self-inspection inventory of a policy.
+    #[command(group(clap::ArgGroup::new("input").required(true).args(["audit", "policy"])))]
+    Report {
+        /// Audit files, oldest first.
+        #[arg(long, num_args = 1..)]
+        audit: Vec<PathBuf>,
+        /// The policy to inventory (instead of audit files).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Only this consumer.
+        #[arg(long, requires = "audit")]
+        consumer: Option<String>,
+        /// Only records since this time (2026-11-01 or RFC 3339).
+        #[arg(long, requires = "audit")]
+        since: Option<String>,
+        /// Verify the trail's integrity with this policy's master key first.
+        #[arg(long, requires = "audit")]
+        config: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Work with the audit trail.
     Audit {
         #[command(subcommand)]
@@ -73,6 +99,13 @@ enum AuditCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Table,
+    Json,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -124,6 +157,38 @@ fn run(command: Command) -> anyhow::Result<String> {
             let summary = cli::mask::run(&args)?;
             eprintln!("{summary}");
             Ok(String::new())
+        }
+        Command::Report {
+            audit,
+            policy,
+            consumer,
+            since,
+            config,
+            format,
+            output,
+        } => {
+            let format = match format {
+                OutputFormat::Table => ReportFormat::Table,
+                OutputFormat::Json => ReportFormat::Json,
+                OutputFormat::Html => ReportFormat::Html,
+            };
+            let text = match policy {
+                Some(path) => cli::report::policy_inventory(&path, format)?,
+                None => cli::report::delegated(&cli::report::AuditReportArgs {
+                    audit,
+                    consumer,
+                    since,
+                    config,
+                    format,
+                })?,
+            };
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text)?;
+                    Ok(format!("wrote {}\n", path.display()))
+                }
+                None => Ok(text),
+            }
         }
         Command::Audit {
             command: AuditCommand::Verify { config, files },

@@ -6,3 +6,4 @@ pub mod check;
 pub mod keygen;
 pub mod mask;
 mod mask_audit;
+pub mod report;
