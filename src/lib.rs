@@ -14,5 +14,6 @@
 //! - [`cli`]: the commands behind the `tuomin` binary.
 #![forbid(unsafe_code)]
 
+pub mod demo;
 pub mod keys;
 pub mod transform;

@@ -86,7 +86,7 @@ proptest! {
         prop_assert!(inp.len() - hidden <= first + last);
         // What is shown is the input's own character at that place: a prefix and a suffix.
         for (i, (o, c)) in outp.iter().zip(&inp).enumerate() {
-            prop_assert!(*o == '#' || (o == c && (i < first || i >= inp.len() - last)));
+            prop_assert!(*o == '#' || (o == c && (i < first || i + last >= inp.len())));
         }
     }
 
@@ -101,7 +101,9 @@ proptest! {
 
     #[test]
     fn masked_addresses_never_keep_the_street(
-        street in "[\\u{4e00}-\\u{9fa5}]{1,6}(路|街|巷)[0-9]{1,3}号",
+        // A street without region suffixes: `某某州巷` would rightly read as a city.
+        street in "[\\u{4e00}-\\u{9fa5}]{1,6}(路|街|巷)[0-9]{1,3}号"
+            .prop_filter("no region suffix", |s| !s.contains(['市', '州', '盟', '区', '县', '旗'])),
         prefix in prop::sample::select(vec!["北京市朝阳区", "广东省深圳市南山区", "浙江省温州市鹿城区", "", "四川省"]),
     ) {
         let out = apply(&build("mask_address", "", "qa"), &format!("{prefix}{street}"), None);

@@ -18,6 +18,9 @@ use super::{BuildError, Context, Properties, Transform, TransformError};
 const GENERIC_MAX_CHARS: usize = 8;
 /// Characters that mark a street-level part: a generic segment never contains one.
 const STREET_MARKERS: &str = "路街道巷弄号村镇乡楼栋幢室座院苑园庄屯组单元";
+/// Two-character endings of a generic segment (`杭州市`, `新市区`); any other suffix
+/// ends the segment at its first character.
+const DOUBLE_SUFFIXES: [(char, char); 2] = [('州', '市'), ('市', '区')];
 /// Endings that look like a district but are not one.
 const FALSE_DISTRICTS: [&str; 6] = ["小区", "社区", "园区", "校区", "厂区", "景区"];
 
@@ -123,8 +126,8 @@ fn district_after(text: &str, start: usize, city_code: Option<u32>) -> Option<us
 
 /// The byte length of a generic region segment at the start of `text`: 2 to
 /// [`GENERIC_MAX_CHARS`] Han characters, no street marker, ending at the first
-/// character of `suffixes` (plus one more suffix character right after it, as in
-/// `杭州市` or `新市区`); at city level `地区` also ends one.
+/// character of `suffixes` (or the pair of [`DOUBLE_SUFFIXES`] starting there); at city
+/// level `地区` also ends one.
 fn generic_segment(text: &str, suffixes: &str, city_level: bool) -> Option<usize> {
     let chars: Vec<(usize, char)> = text.char_indices().take(GENERIC_MAX_CHARS + 1).collect();
     for (i, &(offset, c)) in chars.iter().enumerate() {
@@ -138,7 +141,7 @@ fn generic_segment(text: &str, suffixes: &str, city_level: bool) -> Option<usize
         }
         let mut end = offset + c.len_utf8();
         if let Some(&(next_offset, next)) = chars.get(i + 1)
-            && suffixes.contains(next)
+            && DOUBLE_SUFFIXES.contains(&(c, next))
             && i + 1 < GENERIC_MAX_CHARS
         {
             end = next_offset + next.len_utf8();
