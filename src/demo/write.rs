@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::generate::DemoData;
+use super::generate::{Account, Card, Customer, DemoData, SmsCode, Transaction};
 
 /// The demo tables, in load order (parents before children).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -133,77 +133,12 @@ const INSERT_BATCH: usize = 200;
 impl DemoData {
     /// The rows of one table, cells in column order.
     pub fn rows(&self, table: Table) -> Vec<Vec<Cell<'_>>> {
-        use Cell::{Int, Numeric, Text};
         match table {
-            Table::Customers => self
-                .customers
-                .iter()
-                .map(|c| {
-                    vec![
-                        Int(c.customer_id),
-                        Text(&c.name),
-                        Text(&c.id_number),
-                        Text(&c.mobile),
-                        Text(&c.email),
-                        Text(&c.address),
-                        Text(&c.birth_date),
-                        Text(&c.password_hash),
-                        Text(&c.created_at),
-                        Text(&c.branch_code),
-                    ]
-                })
-                .collect(),
-            Table::Cards => self
-                .cards
-                .iter()
-                .map(|c| {
-                    vec![
-                        Int(c.card_id),
-                        Int(c.customer_id),
-                        Text(&c.card_no),
-                        Text(&c.cvv),
-                        Text(&c.expiry),
-                        Text(&c.track2),
-                        Text(&c.issued_at),
-                        Text(&c.status),
-                    ]
-                })
-                .collect(),
-            Table::Accounts => self
-                .accounts
-                .iter()
-                .map(|a| {
-                    vec![
-                        Int(a.account_id),
-                        Int(a.customer_id),
-                        Text(&a.account_no),
-                        Numeric(&a.balance),
-                        Text(&a.currency),
-                        Text(&a.opened_at),
-                        Text(&a.branch_code),
-                    ]
-                })
-                .collect(),
-            Table::Transactions => self
-                .transactions
-                .iter()
-                .map(|t| {
-                    vec![
-                        Int(t.txn_id),
-                        Int(t.account_id),
-                        Numeric(&t.amount),
-                        Text(&t.counterparty_name),
-                        Text(&t.counterparty_account),
-                        Text(&t.memo),
-                        Text(&t.created_at),
-                    ]
-                })
-                .collect(),
-            Table::SmsCodes => self
-                .sms_codes
-                .iter()
-                .map(|s| vec![Int(s.id), Text(&s.mobile), Text(&s.code), Text(&s.sent_at)])
-                .collect(),
+            Table::Customers => self.customers.iter().map(customer_row).collect(),
+            Table::Cards => self.cards.iter().map(card_row).collect(),
+            Table::Accounts => self.accounts.iter().map(account_row).collect(),
+            Table::Transactions => self.transactions.iter().map(transaction_row).collect(),
+            Table::SmsCodes => self.sms_codes.iter().map(sms_code_row).collect(),
         }
     }
 
@@ -248,4 +183,65 @@ impl DemoData {
         }
         Ok(())
     }
+}
+
+fn customer_row(c: &Customer) -> Vec<Cell<'_>> {
+    use Cell::{Int, Text};
+    vec![
+        Int(c.customer_id),
+        Text(&c.name),
+        Text(&c.id_number),
+        Text(&c.mobile),
+        Text(&c.email),
+        Text(&c.address),
+        Text(&c.birth_date),
+        Text(&c.password_hash),
+        Text(&c.created_at),
+        Text(&c.branch_code),
+    ]
+}
+
+fn card_row(c: &Card) -> Vec<Cell<'_>> {
+    use Cell::{Int, Text};
+    vec![
+        Int(c.card_id),
+        Int(c.customer_id),
+        Text(&c.card_no),
+        Text(&c.cvv),
+        Text(&c.expiry),
+        Text(&c.track2),
+        Text(&c.issued_at),
+        Text(&c.status),
+    ]
+}
+
+fn account_row(a: &Account) -> Vec<Cell<'_>> {
+    use Cell::{Int, Numeric, Text};
+    vec![
+        Int(a.account_id),
+        Int(a.customer_id),
+        Text(&a.account_no),
+        Numeric(&a.balance),
+        Text(&a.currency),
+        Text(&a.opened_at),
+        Text(&a.branch_code),
+    ]
+}
+
+fn transaction_row(t: &Transaction) -> Vec<Cell<'_>> {
+    use Cell::{Int, Numeric, Text};
+    vec![
+        Int(t.txn_id),
+        Int(t.account_id),
+        Numeric(&t.amount),
+        Text(&t.counterparty_name),
+        Text(&t.counterparty_account),
+        Text(&t.memo),
+        Text(&t.created_at),
+    ]
+}
+
+fn sms_code_row(s: &SmsCode) -> Vec<Cell<'_>> {
+    use Cell::{Int, Text};
+    vec![Int(s.id), Text(&s.mobile), Text(&s.code), Text(&s.sent_at)]
 }
