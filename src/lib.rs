@@ -19,6 +19,7 @@
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod keys;
 pub mod policy;
 pub mod report;

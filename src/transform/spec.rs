@@ -410,10 +410,28 @@ impl TransformSpec {
     /// Builds the ready transform for one field, with its keys. Ciphers and HMAC keys
     /// are built here, once, not per value.
     pub fn build(&self, keys: FieldKeys<'_>) -> Result<Arc<dyn Transform>, BuildError> {
-        let _ = keys;
+        use super::{address, date_shift, fake, generalize, mask, name, noise, token};
         match self {
             TransformSpec::Null => Ok(Arc::new(super::null::NullTransform)),
             TransformSpec::Refuse => Ok(Arc::new(super::null::RefuseTransform)),
+            TransformSpec::Token(p) => Ok(Arc::new(token::TokenTransform::new(p, keys)?)),
+            TransformSpec::Mask(p) => Ok(Arc::new(mask::MaskTransform::new(p)?)),
+            TransformSpec::MaskName(p) => Ok(Arc::new(name::MaskNameTransform::new(p)?)),
+            TransformSpec::MaskAddress(p) => Ok(Arc::new(address::MaskAddressTransform::new(p)?)),
+            TransformSpec::FakeName(p) => Ok(Arc::new(fake::FakeNameTransform::new(p, keys)?)),
+            TransformSpec::FakeAddress(p) => {
+                Ok(Arc::new(fake::FakeAddressTransform::new(p, keys)?))
+            }
+            TransformSpec::GeneralizeNumber(p) => {
+                Ok(Arc::new(generalize::GeneralizeNumberTransform::new(p)?))
+            }
+            TransformSpec::GeneralizeDate(p) => {
+                Ok(Arc::new(generalize::GeneralizeDateTransform::new(p)?))
+            }
+            TransformSpec::Noise(p) => Ok(Arc::new(noise::NoiseTransform::new(p, keys)?)),
+            TransformSpec::DateShift(p) => {
+                Ok(Arc::new(date_shift::DateShiftTransform::new(p, keys)?))
+            }
             other => Err(BuildError(format!(
                 "transform {} is not available in this build",
                 other.name()
