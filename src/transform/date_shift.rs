@@ -1,11 +1,11 @@
 //! `date_shift`: moves every date of one subject by the same number of days, between
-//! 1 and `max_days` either way (never 0), drawn from HMAC-SHA256 (the field's
+//! 1 and `max_days` either way (never 0), drawn from HMAC-SHA256 (the consumer scope's
 //! date-shift key) over the subject — the row's subject if given, else the value
 //! itself. Intervals between one subject's dates survive; the dates themselves do not.
 //! Dates and timestamps keep their shape; a timestamp keeps its time of day and zone.
 //!
-//! The key is per field domain: for one subject's dates in several columns to move
-//! together, the policy must give those columns one domain.
+//! The key is scope-wide (the same for every field of one consumer scope), so one
+//! subject's dates move together in every column that names the same subject.
 
 use ring::hmac;
 
@@ -32,7 +32,7 @@ impl DateShiftTransform {
             )));
         }
         Ok(DateShiftTransform {
-            key: keys.derive(Purpose::DateShift).hmac_key(),
+            key: keys.derive_scope_wide(Purpose::DateShift).hmac_key(),
             max_days: params.max_days,
         })
     }
