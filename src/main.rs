@@ -19,6 +19,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The quick start: the demo bank, masked for every consumer of the demo policy.
+    Demo {
+        #[arg(long, default_value = "config/demo.toml")]
+        config: PathBuf,
+    },
+    /// Write the fictional demo bank (one file per table, or SQL that loads it).
+    DemoData {
+        /// Folder to write into.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        customers: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = DataFormatArg::Csv)]
+        format: DataFormatArg,
+    },
     /// Validate a policy and print what each consumer sees of each field.
     Check {
         #[arg(long)]
@@ -102,6 +119,13 @@ enum AuditCommand {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum DataFormatArg {
+    Csv,
+    Jsonl,
+    Sql,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     Table,
     Json,
@@ -132,6 +156,24 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<String> {
     match command {
+        Command::Demo { config } => cli::demo::run(&config),
+        Command::DemoData {
+            out,
+            customers,
+            seed,
+            format,
+        } => {
+            let format = match format {
+                DataFormatArg::Csv => cli::demo::DataFormat::Csv,
+                DataFormatArg::Jsonl => cli::demo::DataFormat::Jsonl,
+                DataFormatArg::Sql => cli::demo::DataFormat::Sql,
+            };
+            let files = cli::demo::write_data(&out, customers, seed, format)?;
+            Ok(files
+                .iter()
+                .map(|f| format!("wrote {}\n", f.display()))
+                .collect())
+        }
         Command::Check { config, json } => cli::check::run(&config, json),
         Command::Mask {
             config,
