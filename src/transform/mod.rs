@@ -16,6 +16,7 @@
 //! `mask`, `name`, `address`, `generalize`, `noise`, `date_shift`, `fake`, and
 //! `dictionaries` (built-in surname, given-name and region tables).
 
+pub mod ff1;
 pub mod null;
 pub mod spec;
 

@@ -1,0 +1,455 @@
+//! The FF1 cipher (NIST SP 800-38G): format-preserving encryption of numeral strings.
+//!
+//! This is our own implementation, built for short strings (card numbers, phone
+//! numbers, ID fragments): each half of the numeral string is held in a `u128`, the
+//! AES key schedule is built once in [`Ff1::new`], the CBC-MAC over the constant
+//! prefix `P ‖ T ‖ 0…` is computed once per call, and a round costs one AES block
+//! (two when `d > 16`) and no heap allocation.
+//!
+//! Limits (checked by [`Domain::new`]):
+//! - radix 2..=62 (numerals are `u8`);
+//! - radix^len ≥ 1,000,000 ([`MIN_DOMAIN`], NIST SP 800-38G Rev. 1), else
+//!   [`TransformError::DomainTooSmall`];
+//! - radix^⌈len/2⌉ < 2^128, i.e. at most [`Domain::max_len`] numerals: 76 decimal
+//!   digits, 48 base-36 or 42 base-62 characters. Longer strings are refused.
+//!
+//! [`Ff1::encrypt_below`] and [`Ff1::decrypt_below`] cycle-walk, to stay inside a
+//! sub-range of the domain (e.g. the day and sequence index of an ID number).
+//! The stock `fpe` crate is the test oracle: outputs are identical.
+
+use aes::cipher::{BlockCipherEncrypt, KeyInit};
+use aes::{Aes128, Aes192, Aes256};
+
+use super::TransformError;
+
+/// The smallest domain (radix^len) FF1 may be used on.
+pub const MIN_DOMAIN: u128 = 1_000_000;
+
+/// The largest radix supported (`0-9A-Za-z`).
+pub const MAX_RADIX: u32 = 62;
+
+const TOO_LONG: TransformError = TransformError::Malformed {
+    expected: "numeral string within the FF1 length limit (76 digits, 48 base-36 or 42 base-62 characters)",
+};
+
+/// Encryption or decryption: the transforms share one code path for `apply` and `reverse`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Encrypt,
+    Decrypt,
+}
+
+/// A block cipher with 16-byte blocks (AES of any key size).
+pub trait Block16: Send + Sync {
+    fn encrypt_block16(&self, block: &mut [u8; 16]);
+}
+
+macro_rules! impl_block16 {
+    ($($t:ty),*) => {$(
+        impl Block16 for $t {
+            fn encrypt_block16(&self, block: &mut [u8; 16]) {
+                self.encrypt_block(block.into());
+            }
+        }
+    )*};
+}
+impl_block16!(Aes128, Aes192, Aes256);
+
+/// The shape of a numeral string (radix and length) and the FF1 constants it implies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Domain {
+    radix: u32,
+    len: usize,
+    u: usize,
+    b: usize,
+    d: usize,
+    mod_u: u128,
+    mod_v: u128,
+    /// 2^128 mod radix^u and mod radix^v, to reduce 160-bit `y` when `d` = 20.
+    wrap_u: u128,
+    wrap_v: u128,
+    /// radix^len when it fits in a `u128`.
+    size: Option<u128>,
+}
+
+impl Domain {
+    /// The domain of `len` numerals in `radix`; refuses radixes outside 2..=62, domains
+    /// below 10^6 and lengths beyond [`Domain::max_len`].
+    pub fn new(radix: u32, len: usize) -> Result<Self, TransformError> {
+        if !(2..=MAX_RADIX).contains(&radix) {
+            return Err(TransformError::Malformed {
+                expected: "FF1 radix between 2 and 62",
+            });
+        }
+        let u = len / 2;
+        let v = len - u;
+        let r = u128::from(radix);
+        let pow = |e: usize| u32::try_from(e).ok().and_then(|e| r.checked_pow(e));
+        let mod_v = pow(v).ok_or(TOO_LONG)?;
+        let mod_u = pow(u).ok_or(TOO_LONG)?;
+        let size = pow(len);
+        if size.is_some_and(|s| s < MIN_DOMAIN) {
+            return Err(TransformError::DomainTooSmall {
+                detail: "radix^length is below 1,000,000",
+            });
+        }
+        // b = ⌈⌈v·log2(radix)⌉ / 8⌉, exactly: ⌈log2 X⌉ is the bit length of X − 1.
+        let bits = (128 - (mod_v - 1).leading_zeros()) as usize;
+        let b = bits.div_ceil(8);
+        let d = 4 * b.div_ceil(4) + 4;
+        Ok(Domain {
+            radix,
+            len,
+            u,
+            b,
+            d,
+            mod_u,
+            mod_v,
+            wrap_u: wrap(mod_u),
+            wrap_v: wrap(mod_v),
+            size,
+        })
+    }
+
+    /// The longest numeral string FF1 accepts in `radix` (0 for an unsupported radix).
+    pub fn max_len(radix: u32) -> usize {
+        if !(2..=MAX_RADIX).contains(&radix) {
+            return 0;
+        }
+        let mut v = 0u32;
+        while u128::from(radix).checked_pow(v + 1).is_some() {
+            v += 1;
+        }
+        2 * v as usize
+    }
+
+    pub fn radix(&self) -> u32 {
+        self.radix
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// radix^len, when it fits in a `u128` (needed by the integer API).
+    pub fn size(&self) -> Option<u128> {
+        self.size
+    }
+}
+
+/// 2^128 mod m, for m ≥ 1.
+fn wrap(m: u128) -> u128 {
+    (u128::MAX % m + 1) % m
+}
+
+/// The CBC-MAC state after `P ‖ T ‖ 0^pad` minus its last partial block, which waits
+/// in `tail` for the round number and `NUM(B)`.
+struct Prefix {
+    state: [u8; 16],
+    tail: [u8; 32],
+    tail_start: usize,
+    tail_len: usize,
+}
+
+/// FF1 keyed with one AES key. `Ff1` (AES-256) is what transforms use.
+pub struct Ff1Cipher<C> {
+    cipher: C,
+}
+
+/// FF1 with AES-256, the only key size used in production.
+pub type Ff1 = Ff1Cipher<Aes256>;
+
+impl Ff1 {
+    /// FF1 with the AES-256 key `key` (the key schedule is built here, once).
+    pub fn new(key: &[u8; 32]) -> Self {
+        Ff1Cipher {
+            cipher: Aes256::new(key.into()),
+        }
+    }
+}
+
+impl<C> std::fmt::Debug for Ff1Cipher<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ff1(<key redacted>)")
+    }
+}
+
+impl<C: Block16> Ff1Cipher<C> {
+    /// FF1 over an already keyed block cipher (tests use AES-128 and AES-192).
+    pub fn from_cipher(cipher: C) -> Self {
+        Ff1Cipher { cipher }
+    }
+
+    /// Encrypts `numerals` (each < radix) in place.
+    pub fn encrypt(
+        &self,
+        dom: &Domain,
+        tweak: &[u8],
+        numerals: &mut [u8],
+    ) -> Result<(), TransformError> {
+        self.crypt(Direction::Encrypt, dom, tweak, numerals)
+    }
+
+    /// Decrypts `numerals` (each < radix) in place.
+    pub fn decrypt(
+        &self,
+        dom: &Domain,
+        tweak: &[u8],
+        numerals: &mut [u8],
+    ) -> Result<(), TransformError> {
+        self.crypt(Direction::Decrypt, dom, tweak, numerals)
+    }
+
+    /// Encrypts or decrypts `numerals` in place.
+    pub fn crypt(
+        &self,
+        dir: Direction,
+        dom: &Domain,
+        tweak: &[u8],
+        numerals: &mut [u8],
+    ) -> Result<(), TransformError> {
+        if numerals.len() != dom.len || numerals.iter().any(|&n| u32::from(n) >= dom.radix) {
+            return Err(TransformError::Malformed {
+                expected: "numeral string of the FF1 domain's radix and length",
+            });
+        }
+        let (left, right) = numerals.split_at_mut(dom.u);
+        let (a, b) = (num(left, dom.radix), num(right, dom.radix));
+        let pre = self.prefix(dom, tweak);
+        let (a, b) = self.rounds(dir, dom, &pre, a, b);
+        write_numerals(a, left, dom.radix);
+        write_numerals(b, right, dom.radix);
+        Ok(())
+    }
+
+    /// Encrypts the integer `x` < radix^len (the numeral string is its base-radix form).
+    pub fn encrypt_int(&self, dom: &Domain, tweak: &[u8], x: u128) -> Result<u128, TransformError> {
+        self.walk(Direction::Encrypt, dom, tweak, x, None)
+    }
+
+    /// Decrypts the integer `x` < radix^len.
+    pub fn decrypt_int(&self, dom: &Domain, tweak: &[u8], x: u128) -> Result<u128, TransformError> {
+        self.walk(Direction::Decrypt, dom, tweak, x, None)
+    }
+
+    /// Cycle-walking encryption: a permutation of `0..bound` (bound ≤ radix^len).
+    pub fn encrypt_below(
+        &self,
+        dom: &Domain,
+        tweak: &[u8],
+        x: u128,
+        bound: u128,
+    ) -> Result<u128, TransformError> {
+        self.walk(Direction::Encrypt, dom, tweak, x, Some(bound))
+    }
+
+    /// The inverse of [`Ff1Cipher::encrypt_below`].
+    pub fn decrypt_below(
+        &self,
+        dom: &Domain,
+        tweak: &[u8],
+        x: u128,
+        bound: u128,
+    ) -> Result<u128, TransformError> {
+        self.walk(Direction::Decrypt, dom, tweak, x, Some(bound))
+    }
+
+    /// Applies FF1 to `x`, again and again while the result is ≥ `bound`. The walk
+    /// ends: `x` < bound lies on its own cycle of the permutation.
+    fn walk(
+        &self,
+        dir: Direction,
+        dom: &Domain,
+        tweak: &[u8],
+        x: u128,
+        bound: Option<u128>,
+    ) -> Result<u128, TransformError> {
+        let size = dom.size.ok_or(TOO_LONG)?;
+        let bound = bound.unwrap_or(size);
+        if bound > size || x >= bound {
+            return Err(TransformError::Malformed {
+                expected: "integer inside the FF1 domain",
+            });
+        }
+        let pre = self.prefix(dom, tweak);
+        let mut y = x;
+        loop {
+            let (a, b) = self.rounds(dir, dom, &pre, y / dom.mod_v, y % dom.mod_v);
+            y = a * dom.mod_v + b;
+            if y < bound {
+                return Ok(y);
+            }
+        }
+    }
+
+    /// CBC-MAC over the constant part of the PRF input (NIST steps 5 and 6i).
+    fn prefix(&self, dom: &Domain, tweak: &[u8]) -> Prefix {
+        let t = tweak.len();
+        let mut state = [0u8; 16];
+        state[..3].copy_from_slice(&[1, 2, 1]);
+        state[3..6].copy_from_slice(&dom.radix.to_be_bytes()[1..]);
+        state[6] = 10;
+        state[7] = (dom.u % 256) as u8;
+        state[8..12].copy_from_slice(&(dom.len as u32).to_be_bytes());
+        state[12..16].copy_from_slice(&(t as u32).to_be_bytes());
+        self.cipher.encrypt_block16(&mut state);
+
+        // Q = T ‖ 0^pad ‖ [i] ‖ NUM_b(B); `fixed` is the length of T ‖ 0^pad.
+        let pad = (16 - (t + dom.b + 1) % 16) % 16;
+        let fixed = t + pad;
+        let byte = |j: usize| tweak.get(j).copied().unwrap_or(0);
+        let full = fixed / 16;
+        for k in 0..full {
+            for (j, s) in state.iter_mut().enumerate() {
+                *s ^= byte(16 * k + j);
+            }
+            self.cipher.encrypt_block16(&mut state);
+        }
+        let mut tail = [0u8; 32];
+        let tail_start = fixed % 16;
+        for (j, slot) in tail[..tail_start].iter_mut().enumerate() {
+            *slot = byte(16 * full + j);
+        }
+        Prefix {
+            state,
+            tail,
+            tail_start,
+            tail_len: tail_start + 1 + dom.b,
+        }
+    }
+
+    /// The ten Feistel rounds on the halves `a` (u numerals) and `b` (v numerals).
+    fn rounds(
+        &self,
+        dir: Direction,
+        dom: &Domain,
+        pre: &Prefix,
+        mut a: u128,
+        mut b: u128,
+    ) -> (u128, u128) {
+        for k in 0..10u8 {
+            let i = match dir {
+                Direction::Encrypt => k,
+                Direction::Decrypt => 9 - k,
+            };
+            let (m, wrap) = if i % 2 == 0 {
+                (dom.mod_u, dom.wrap_u)
+            } else {
+                (dom.mod_v, dom.wrap_v)
+            };
+            match dir {
+                Direction::Encrypt => {
+                    let y = self.round_value(dom, pre, i, b, m, wrap);
+                    let c = add_mod(a, y, m);
+                    a = b;
+                    b = c;
+                }
+                Direction::Decrypt => {
+                    let y = self.round_value(dom, pre, i, a, m, wrap);
+                    let c = sub_mod(b, y, m);
+                    b = a;
+                    a = c;
+                }
+            }
+        }
+        (a, b)
+    }
+
+    /// y mod radix^m, where y = NUM(S) and S the first d bytes of the PRF output
+    /// extended as in NIST steps 6ii–6iv.
+    fn round_value(&self, dom: &Domain, pre: &Prefix, i: u8, x: u128, m: u128, wrap: u128) -> u128 {
+        let mut tail = pre.tail;
+        tail[pre.tail_start] = i;
+        let at = pre.tail_start + 1;
+        tail[at..at + dom.b].copy_from_slice(&x.to_be_bytes()[16 - dom.b..]);
+        let mut r = pre.state;
+        for chunk in tail[..pre.tail_len].chunks_exact(16) {
+            for (s, t) in r.iter_mut().zip(chunk) {
+                *s ^= t;
+            }
+            self.cipher.encrypt_block16(&mut r);
+        }
+        if dom.d <= 16 {
+            let mut be = [0u8; 16];
+            be[16 - dom.d..].copy_from_slice(&r[..dom.d]);
+            let y = u128::from_be_bytes(be);
+            return match (u64::try_from(y), u64::try_from(m)) {
+                (Ok(y), Ok(m)) => u128::from(y % m),
+                _ => y % m,
+            };
+        }
+        // d = 20: S = R ‖ first 4 bytes of E(R ⊕ [1]_16); y has 160 bits.
+        let mut s2 = r;
+        s2[15] ^= 1;
+        self.cipher.encrypt_block16(&mut s2);
+        let hi = u32::from_be_bytes([r[0], r[1], r[2], r[3]]);
+        let mut lo = [0u8; 16];
+        lo[..12].copy_from_slice(&r[4..]);
+        lo[12..].copy_from_slice(&s2[..4]);
+        add_mod(mul_mod_u32(hi, wrap, m), u128::from_be_bytes(lo) % m, m)
+    }
+}
+
+/// (a + b) mod m for a, b < m.
+fn add_mod(a: u128, b: u128, m: u128) -> u128 {
+    let (s, carry) = a.overflowing_add(b);
+    if carry || s >= m {
+        s.wrapping_sub(m)
+    } else {
+        s
+    }
+}
+
+/// (a − b) mod m for a, b < m.
+fn sub_mod(a: u128, b: u128, m: u128) -> u128 {
+    if a >= b { a - b } else { a + (m - b) }
+}
+
+/// (k · r) mod m for r < m, by doubling and adding.
+fn mul_mod_u32(k: u32, r: u128, m: u128) -> u128 {
+    let mut acc = 0u128;
+    for bit in (0..32).rev() {
+        acc = add_mod(acc, acc, m);
+        if (k >> bit) & 1 == 1 {
+            acc = add_mod(acc, r, m);
+        }
+    }
+    acc
+}
+
+/// NUM_radix(X): the value of a numeral string, most significant first.
+fn num(numerals: &[u8], radix: u32) -> u128 {
+    if numerals.len() <= 10 {
+        // 62^10 < 2^64: stay in 64-bit arithmetic.
+        let r = u64::from(radix);
+        return u128::from(numerals.iter().fold(0u64, |acc, &n| acc * r + u64::from(n)));
+    }
+    let r = u128::from(radix);
+    numerals
+        .iter()
+        .fold(0u128, |acc, &n| acc * r + u128::from(n))
+}
+
+/// STR_radix(x) into `out` (its length is m).
+fn write_numerals(x: u128, out: &mut [u8], radix: u32) {
+    if let Ok(mut small) = u64::try_from(x) {
+        let r = u64::from(radix);
+        for slot in out.iter_mut().rev() {
+            *slot = (small % r) as u8;
+            small /= r;
+        }
+        return;
+    }
+    let (r, mut x) = (u128::from(radix), x);
+    for slot in out.iter_mut().rev() {
+        *slot = (x % r) as u8;
+        x /= r;
+    }
+}
+
+#[cfg(test)]
+mod tests;
