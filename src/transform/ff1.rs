@@ -4,7 +4,9 @@
 //! numbers, ID fragments): each half of the numeral string is held in a `u128`, the
 //! AES key schedule is built once in [`Ff1::new`], the CBC-MAC over the constant
 //! prefix `P ‖ T ‖ 0…` is computed once per call, and a round costs one AES block
-//! (two when `d > 16`) and no heap allocation.
+//! (two when `d > 16`) and no heap allocation. A whole call runs inside one
+//! `encrypt_with_backend` closure: the `aes` crate's VAES backend broadcasts the round
+//! keys on every entry, which costs more than an AES block, so we enter it once.
 //!
 //! Limits (checked by [`Domain::new`]):
 //! - radix 2..=62 (numerals are `u8`);
@@ -17,8 +19,12 @@
 //! sub-range of the domain (e.g. the day and sequence index of an ID number).
 //! The stock `fpe` crate is the test oracle: outputs are identical.
 
-use aes::cipher::{BlockCipherEncrypt, KeyInit};
-use aes::{Aes128, Aes192, Aes256};
+use aes::Aes256;
+use aes::cipher::consts::U16;
+use aes::cipher::{
+    Array, BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser, InOut,
+    KeyInit,
+};
 
 use super::TransformError;
 
@@ -38,22 +44,6 @@ pub enum Direction {
     Encrypt,
     Decrypt,
 }
-
-/// A block cipher with 16-byte blocks (AES of any key size).
-pub trait Block16: Send + Sync {
-    fn encrypt_block16(&self, block: &mut [u8; 16]);
-}
-
-macro_rules! impl_block16 {
-    ($($t:ty),*) => {$(
-        impl Block16 for $t {
-            fn encrypt_block16(&self, block: &mut [u8; 16]) {
-                self.encrypt_block(block.into());
-            }
-        }
-    )*};
-}
-impl_block16!(Aes128, Aes192, Aes256);
 
 /// The shape of a numeral string (radix and length) and the FF1 constants it implies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,7 +168,7 @@ impl<C> std::fmt::Debug for Ff1Cipher<C> {
     }
 }
 
-impl<C: Block16> Ff1Cipher<C> {
+impl<C: BlockCipherEncrypt<BlockSize = U16>> Ff1Cipher<C> {
     /// FF1 over an already keyed block cipher (tests use AES-128 and AES-192).
     pub fn from_cipher(cipher: C) -> Self {
         Ff1Cipher { cipher }
@@ -218,9 +208,8 @@ impl<C: Block16> Ff1Cipher<C> {
             });
         }
         let (left, right) = numerals.split_at_mut(dom.u);
-        let (a, b) = (num(left, dom.radix), num(right, dom.radix));
-        let pre = self.prefix(dom, tweak);
-        let (a, b) = self.rounds(dir, dom, &pre, a, b);
+        let halves = (num(left, dom.radix), num(right, dom.radix));
+        let (a, b) = self.run(dir, dom, tweak, halves, None);
         write_numerals(a, left, dom.radix);
         write_numerals(b, right, dom.radix);
         Ok(())
@@ -258,8 +247,18 @@ impl<C: Block16> Ff1Cipher<C> {
         self.walk(Direction::Decrypt, dom, tweak, x, Some(bound))
     }
 
-    /// Applies FF1 to `x`, again and again while the result is ≥ `bound`. The walk
-    /// ends: `x` < bound lies on its own cycle of the permutation.
+    /// Encrypts or decrypts `x` (with cycle-walking below `bound`, if given).
+    pub fn crypt_int(
+        &self,
+        dir: Direction,
+        dom: &Domain,
+        tweak: &[u8],
+        x: u128,
+        bound: Option<u128>,
+    ) -> Result<u128, TransformError> {
+        self.walk(dir, dom, tweak, x, bound)
+    }
+
     fn walk(
         &self,
         dir: Direction,
@@ -275,123 +274,179 @@ impl<C: Block16> Ff1Cipher<C> {
                 expected: "integer inside the FF1 domain",
             });
         }
-        let pre = self.prefix(dom, tweak);
-        let mut y = x;
-        loop {
-            let (a, b) = self.rounds(dir, dom, &pre, y / dom.mod_v, y % dom.mod_v);
-            y = a * dom.mod_v + b;
-            if y < bound {
-                return Ok(y);
-            }
-        }
+        let (a, b) = self.run(dir, dom, tweak, (x / dom.mod_v, x % dom.mod_v), Some(bound));
+        Ok(a * dom.mod_v + b)
     }
 
-    /// CBC-MAC over the constant part of the PRF input (NIST steps 5 and 6i).
-    fn prefix(&self, dom: &Domain, tweak: &[u8]) -> Prefix {
-        let t = tweak.len();
-        let mut state = [0u8; 16];
-        state[..3].copy_from_slice(&[1, 2, 1]);
-        state[3..6].copy_from_slice(&dom.radix.to_be_bytes()[1..]);
-        state[6] = 10;
-        state[7] = (dom.u % 256) as u8;
-        state[8..12].copy_from_slice(&(dom.len as u32).to_be_bytes());
-        state[12..16].copy_from_slice(&(t as u32).to_be_bytes());
-        self.cipher.encrypt_block16(&mut state);
-
-        // Q = T ‖ 0^pad ‖ [i] ‖ NUM_b(B); `fixed` is the length of T ‖ 0^pad.
-        let pad = (16 - (t + dom.b + 1) % 16) % 16;
-        let fixed = t + pad;
-        let byte = |j: usize| tweak.get(j).copied().unwrap_or(0);
-        let full = fixed / 16;
-        for k in 0..full {
-            for (j, s) in state.iter_mut().enumerate() {
-                *s ^= byte(16 * k + j);
-            }
-            self.cipher.encrypt_block16(&mut state);
-        }
-        let mut tail = [0u8; 32];
-        let tail_start = fixed % 16;
-        for (j, slot) in tail[..tail_start].iter_mut().enumerate() {
-            *slot = byte(16 * full + j);
-        }
-        Prefix {
-            state,
-            tail,
-            tail_start,
-            tail_len: tail_start + 1 + dom.b,
-        }
-    }
-
-    /// The ten Feistel rounds on the halves `a` (u numerals) and `b` (v numerals).
-    fn rounds(
+    /// Runs FF1 on the halves inside one backend session of the block cipher.
+    fn run(
         &self,
         dir: Direction,
         dom: &Domain,
-        pre: &Prefix,
-        mut a: u128,
-        mut b: u128,
+        tweak: &[u8],
+        halves: (u128, u128),
+        bound: Option<u128>,
     ) -> (u128, u128) {
-        for k in 0..10u8 {
-            let i = match dir {
-                Direction::Encrypt => k,
-                Direction::Decrypt => 9 - k,
-            };
-            let (m, wrap) = if i % 2 == 0 {
-                (dom.mod_u, dom.wrap_u)
-            } else {
-                (dom.mod_v, dom.wrap_v)
-            };
-            match dir {
-                Direction::Encrypt => {
-                    let y = self.round_value(dom, pre, i, b, m, wrap);
-                    let c = add_mod(a, y, m);
-                    a = b;
-                    b = c;
-                }
-                Direction::Decrypt => {
-                    let y = self.round_value(dom, pre, i, a, m, wrap);
-                    let c = sub_mod(b, y, m);
-                    b = a;
-                    a = c;
-                }
-            }
-        }
-        (a, b)
+        let mut out = halves;
+        self.cipher.encrypt_with_backend(Job {
+            dir,
+            dom,
+            tweak,
+            bound,
+            halves: &mut out,
+        });
+        out
     }
+}
 
-    /// y mod radix^m, where y = NUM(S) and S the first d bytes of the PRF output
-    /// extended as in NIST steps 6ii–6iv.
-    fn round_value(&self, dom: &Domain, pre: &Prefix, i: u8, x: u128, m: u128, wrap: u128) -> u128 {
-        let mut tail = pre.tail;
-        tail[pre.tail_start] = i;
-        let at = pre.tail_start + 1;
-        tail[at..at + dom.b].copy_from_slice(&x.to_be_bytes()[16 - dom.b..]);
-        let mut r = pre.state;
-        for chunk in tail[..pre.tail_len].chunks_exact(16) {
-            for (s, t) in r.iter_mut().zip(chunk) {
-                *s ^= t;
+/// One FF1 call, run by the block cipher's backend (see the module comment).
+struct Job<'a> {
+    dir: Direction,
+    dom: &'a Domain,
+    tweak: &'a [u8],
+    /// Cycle-walk until the value (A·radix^v + B) is below this.
+    bound: Option<u128>,
+    /// In: the halves (A, B) of the input; out: those of the output.
+    halves: &'a mut (u128, u128),
+}
+
+impl BlockSizeUser for Job<'_> {
+    type BlockSize = U16;
+}
+
+impl BlockCipherEncClosure for Job<'_> {
+    fn call<B: BlockCipherEncBackend<BlockSize = U16>>(self, backend: &B) {
+        let enc = |block: &mut [u8; 16]| {
+            let block: &mut Array<u8, U16> = block.into();
+            backend.encrypt_block(InOut::from(block));
+        };
+        let pre = prefix(&enc, self.dom, self.tweak);
+        let (mut a, mut b) = *self.halves;
+        loop {
+            (a, b) = rounds(&enc, self.dir, self.dom, &pre, a, b);
+            // The walk ends: the input lies on its own cycle of the permutation.
+            match self.bound {
+                Some(bound) if a * self.dom.mod_v + b >= bound => continue,
+                _ => break,
             }
-            self.cipher.encrypt_block16(&mut r);
         }
-        if dom.d <= 16 {
-            let mut be = [0u8; 16];
-            be[16 - dom.d..].copy_from_slice(&r[..dom.d]);
-            let y = u128::from_be_bytes(be);
-            return match (u64::try_from(y), u64::try_from(m)) {
-                (Ok(y), Ok(m)) => u128::from(y % m),
-                _ => y % m,
-            };
-        }
-        // d = 20: S = R ‖ first 4 bytes of E(R ⊕ [1]_16); y has 160 bits.
-        let mut s2 = r;
-        s2[15] ^= 1;
-        self.cipher.encrypt_block16(&mut s2);
-        let hi = u32::from_be_bytes([r[0], r[1], r[2], r[3]]);
-        let mut lo = [0u8; 16];
-        lo[..12].copy_from_slice(&r[4..]);
-        lo[12..].copy_from_slice(&s2[..4]);
-        add_mod(mul_mod_u32(hi, wrap, m), u128::from_be_bytes(lo) % m, m)
+        *self.halves = (a, b);
     }
+}
+
+/// CBC-MAC over the constant part of the PRF input (NIST steps 5 and 6i).
+fn prefix<E: Fn(&mut [u8; 16])>(enc: &E, dom: &Domain, tweak: &[u8]) -> Prefix {
+    let t = tweak.len();
+    let mut state = [0u8; 16];
+    state[..3].copy_from_slice(&[1, 2, 1]);
+    state[3..6].copy_from_slice(&dom.radix.to_be_bytes()[1..]);
+    state[6] = 10;
+    state[7] = (dom.u % 256) as u8;
+    state[8..12].copy_from_slice(&(dom.len as u32).to_be_bytes());
+    state[12..16].copy_from_slice(&(t as u32).to_be_bytes());
+    enc(&mut state);
+
+    // Q = T ‖ 0^pad ‖ [i] ‖ NUM_b(B); `fixed` is the length of T ‖ 0^pad.
+    let pad = (16 - (t + dom.b + 1) % 16) % 16;
+    let fixed = t + pad;
+    let byte = |j: usize| tweak.get(j).copied().unwrap_or(0);
+    let full = fixed / 16;
+    for k in 0..full {
+        for (j, s) in state.iter_mut().enumerate() {
+            *s ^= byte(16 * k + j);
+        }
+        enc(&mut state);
+    }
+    let mut tail = [0u8; 32];
+    let tail_start = fixed % 16;
+    for (j, slot) in tail[..tail_start].iter_mut().enumerate() {
+        *slot = byte(16 * full + j);
+    }
+    Prefix {
+        state,
+        tail,
+        tail_start,
+        tail_len: tail_start + 1 + dom.b,
+    }
+}
+
+/// The ten Feistel rounds on the halves `a` (u numerals) and `b` (v numerals).
+fn rounds<E: Fn(&mut [u8; 16])>(
+    enc: &E,
+    dir: Direction,
+    dom: &Domain,
+    pre: &Prefix,
+    mut a: u128,
+    mut b: u128,
+) -> (u128, u128) {
+    for k in 0..10u8 {
+        let i = match dir {
+            Direction::Encrypt => k,
+            Direction::Decrypt => 9 - k,
+        };
+        let (m, wrap) = if i % 2 == 0 {
+            (dom.mod_u, dom.wrap_u)
+        } else {
+            (dom.mod_v, dom.wrap_v)
+        };
+        match dir {
+            Direction::Encrypt => {
+                let y = round_value(enc, dom, pre, i, b, m, wrap);
+                let c = add_mod(a, y, m);
+                a = b;
+                b = c;
+            }
+            Direction::Decrypt => {
+                let y = round_value(enc, dom, pre, i, a, m, wrap);
+                let c = sub_mod(b, y, m);
+                b = a;
+                a = c;
+            }
+        }
+    }
+    (a, b)
+}
+
+/// y mod radix^m, where y = NUM(S) and S the first d bytes of the PRF output
+/// extended as in NIST steps 6ii–6iv.
+fn round_value<E: Fn(&mut [u8; 16])>(
+    enc: &E,
+    dom: &Domain,
+    pre: &Prefix,
+    i: u8,
+    x: u128,
+    m: u128,
+    wrap: u128,
+) -> u128 {
+    let mut tail = pre.tail;
+    tail[pre.tail_start] = i;
+    let at = pre.tail_start + 1;
+    tail[at..at + dom.b].copy_from_slice(&x.to_be_bytes()[16 - dom.b..]);
+    let mut r = pre.state;
+    for chunk in tail[..pre.tail_len].chunks_exact(16) {
+        for (s, t) in r.iter_mut().zip(chunk) {
+            *s ^= t;
+        }
+        enc(&mut r);
+    }
+    if dom.d <= 16 {
+        let mut be = [0u8; 16];
+        be[16 - dom.d..].copy_from_slice(&r[..dom.d]);
+        let y = u128::from_be_bytes(be);
+        return match (u64::try_from(y), u64::try_from(m)) {
+            (Ok(y), Ok(m)) => u128::from(y % m),
+            _ => y % m,
+        };
+    }
+    // d = 20: S = R ‖ first 4 bytes of E(R ⊕ [1]_16); y has 160 bits.
+    let mut s2 = r;
+    s2[15] ^= 1;
+    enc(&mut s2);
+    let hi = u32::from_be_bytes([r[0], r[1], r[2], r[3]]);
+    let mut lo = [0u8; 16];
+    lo[..12].copy_from_slice(&r[4..]);
+    lo[12..].copy_from_slice(&s2[..4]);
+    add_mod(mul_mod_u32(hi, wrap, m), u128::from_be_bytes(lo) % m, m)
 }
 
 /// (a + b) mod m for a, b < m.
