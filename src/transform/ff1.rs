@@ -26,7 +26,8 @@ use aes::cipher::{
     KeyInit,
 };
 
-use super::TransformError;
+use super::{Properties, TransformError};
+use crate::keys::{FieldKeys, Purpose};
 
 /// The smallest domain (radix^len) FF1 may be used on.
 pub const MIN_DOMAIN: u128 = 1_000_000;
@@ -131,6 +132,25 @@ impl Domain {
     }
 }
 
+/// radix^len, saturating at `u128::MAX` (for domain checks at build time).
+pub fn domain_size(radix: u32, len: usize) -> u128 {
+    u32::try_from(len)
+        .ok()
+        .and_then(|len| u128::from(radix).checked_pow(len))
+        .unwrap_or(u128::MAX)
+}
+
+/// What every FF1-based transform reports: deterministic, format-preserving, not
+/// de-identifying (the key holder can reverse it), reversible unless it drops a part.
+pub fn properties(reversible: bool) -> Properties {
+    Properties {
+        deterministic: true,
+        reversible,
+        format_preserving: true,
+        de_identifying: false,
+    }
+}
+
 /// 2^128 mod m, for m ≥ 1.
 fn wrap(m: u128) -> u128 {
     (u128::MAX % m + 1) % m
@@ -159,6 +179,14 @@ impl Ff1 {
         Ff1Cipher {
             cipher: Aes256::new(key.into()),
         }
+    }
+}
+
+impl Ff1 {
+    /// FF1 keyed for one field: the AES key is derived for [`Purpose::Ff1`] in the
+    /// field's scope and domain, so two scopes or two fields never share pseudonyms.
+    pub fn for_field(keys: &FieldKeys<'_>) -> Self {
+        Ff1::new(keys.derive(Purpose::Ff1).expose())
     }
 }
 

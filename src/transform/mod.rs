@@ -16,9 +16,17 @@
 //! `mask`, `name`, `address`, `generalize`, `noise`, `date_shift`, `fake`, and
 //! `dictionaries` (built-in surname, given-name and region tables).
 
+pub mod account;
+pub mod alphabet;
+pub mod card;
+pub mod cn_id;
+pub mod email;
 pub mod ff1;
+pub mod generic_fpe;
+pub mod mobile;
 pub mod null;
 pub mod spec;
+pub mod uscc;
 
 use std::fmt;
 
