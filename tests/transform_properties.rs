@@ -1,6 +1,6 @@
 //! Property tests across the format-preserving transforms: the format is kept, check
 //! digits are valid, outputs are deterministic, `reverse` undoes `apply`, two scopes
-//! give two pseudonyms, and the output differs from the input.
+//! or two fields give two pseudonyms, and the output differs from the input.
 
 use std::sync::Arc;
 
@@ -14,11 +14,14 @@ use tuomin::transform::{Context, Transform, TransformSpec};
 const CTX: Context<'static> = Context { subject: None };
 
 fn build(name: &str, params: &str, scope: &str) -> Arc<dyn Transform> {
+    build_in(name, params, scope, "public.t.c")
+}
+
+fn build_in(name: &str, params: &str, scope: &str, domain: &str) -> Arc<dyn Transform> {
     let master = MasterKey::from_bytes(KeyId(1), [7; 32]);
     let table: toml::Table = toml::from_str(params).unwrap();
     let spec = TransformSpec::from_parts(name, Some(&table)).unwrap();
-    spec.build(FieldKeys::new(&master, scope, "public.t.c"))
-        .unwrap()
+    spec.build(FieldKeys::new(&master, scope, domain)).unwrap()
 }
 
 /// Checks every shared property on one input; `same_shape` compares formats.
@@ -40,6 +43,11 @@ fn check_all(
         .unwrap()
         .unwrap();
     prop_assert_ne!(&other, &out, "{}: two scopes gave one pseudonym", name);
+    let elsewhere = build_in(name, params, "qa", "public.t.other")
+        .apply(input, &CTX)
+        .unwrap()
+        .unwrap();
+    prop_assert_ne!(&elsewhere, &out, "{}: two fields gave one pseudonym", name);
     prop_assert_ne!(&out, input, "{}: output equals input", name);
     Ok(())
 }
