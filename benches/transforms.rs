@@ -1,14 +1,43 @@
-//! Per-value cost of each transform, built through the registry as the gateway builds
-//! them. `nonfpe_benches` covers tokens, masks, fakes, generalization, noise and date
-//! shift; the FPE transforms have their own group.
+//! Per-value cost of each transform (`apply`), built once through the registry as the
+//! gateways build them: one group for the FF1-based transforms, one for the others
+//! (tokens, masks, fakes, generalization, noise, date shift).
+
+use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::hint::black_box;
 use tuomin::keys::{FieldKeys, KeyId, MasterKey};
 use tuomin::transform::{Context, TransformSpec};
 
-/// (transform, params, input, subject) for each non-FPE transform.
-const NONFPE_CASES: &[(&str, &str, &str, Option<&str>)] = &[
+/// (transform, params, input, subject).
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+
+const FPE_CASES: &[Case] = &[
+    ("fpe_card", "", "6222020200112233446", None),
+    ("fpe_cn_id", "", "110101199003074477", None),
+    ("fpe_mobile", "", "13812345678", None),
+    ("fpe_uscc", "", "91350100M000100Y43", None),
+    (
+        "fpe_uscc",
+        "keep_region = false",
+        "91350100M000100Y43",
+        None,
+    ),
+    ("fpe_email", "", "zhang.san_01@bank.example.cn", None),
+    ("fpe_account", "keep_first = 4", "6217000010012345678", None),
+    (
+        "ff1",
+        "alphabet = \"alnum\"\nmin_length = 8",
+        "AB-12cd34EF",
+        None,
+    ),
+];
+
+const NONFPE_CASES: &[Case] = &[
     ("token", "", "13812345678", None),
     (
         "token",
@@ -47,24 +76,35 @@ const NONFPE_CASES: &[(&str, &str, &str, Option<&str>)] = &[
     ),
 ];
 
-fn nonfpe_benches(c: &mut Criterion) {
-    let master = MasterKey::from_bytes(KeyId(1), [1; 32]);
-    let keys = FieldKeys::new(&master, "bench", "public.t.c");
-    for &(name, params, input, subject) in NONFPE_CASES {
-        let table: toml::Table = params.parse().expect("bench params are valid TOML");
+fn bench_cases(c: &mut Criterion, group: &str, cases: &[Case]) {
+    let master = MasterKey::from_bytes(KeyId(1), [7; 32]);
+    let keys = FieldKeys::new(&master, "qa", "public.bench.value");
+    let mut group = c.benchmark_group(group);
+    for &(name, params, input, subject) in cases {
+        let table: toml::Table = params.parse().expect("bench params are TOML");
         let spec = TransformSpec::from_parts(name, Some(&table)).expect("bench spec is valid");
         let transform = spec.build(keys).expect("bench transform builds");
         let ctx = Context { subject };
-        let id = if params.is_empty() {
+        let label = if params.is_empty() {
             name.to_owned()
         } else {
-            format!("{name} {}", params.replace('\n', ", "))
+            format!("{name}({})", params.replace('\n', ", "))
         };
-        c.bench_function(&id, |b| {
+        group.bench_function(label, |b| {
             b.iter(|| transform.apply(black_box(input), black_box(&ctx)))
         });
     }
+    group.finish();
 }
 
+fn fpe_benches(c: &mut Criterion) {
+    bench_cases(c, "fpe_apply", FPE_CASES);
+}
+
+fn nonfpe_benches(c: &mut Criterion) {
+    bench_cases(c, "nonfpe_apply", NONFPE_CASES);
+}
+
+criterion_group!(fpe, fpe_benches);
 criterion_group!(nonfpe, nonfpe_benches);
-criterion_main!(nonfpe);
+criterion_main!(fpe, nonfpe);
