@@ -95,7 +95,9 @@ pub enum KeyError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} already exists; refusing to overwrite a key (pseudonyms made with it would become irreversible)")]
+    #[error(
+        "{path} already exists; refusing to overwrite a key (pseudonyms made with it would become irreversible)"
+    )]
     Exists { path: PathBuf },
     #[error("the system random generator failed")]
     Random,

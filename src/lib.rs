@@ -11,8 +11,11 @@
 //!   consumers and scenarios, and the decision for each (consumer, field).
 //! - [`staticmask`]: masking of CSV and JSON-lines files for hand-off to vendors.
 //! - [`demo`]: the demo bank: its schema and a generator of realistic, fictional data.
+//! - [`pg`]: the PostgreSQL gateway: wire-protocol codec (framing with size caps, one
+//!   file per message) and value codecs (text/binary per type OID); no I/O yet.
 //! - [`cli`]: the commands behind the `tuomin` binary.
 #![forbid(unsafe_code)]
 
 pub mod keys;
+pub mod pg;
 pub mod transform;

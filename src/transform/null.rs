@@ -44,7 +44,9 @@ impl Transform for RefuseTransform {
     }
 
     fn apply(&self, _input: &str, _ctx: &Context<'_>) -> Result<Option<String>, TransformError> {
-        Err(TransformError::Refused("the rule for this field is `refuse`".into()))
+        Err(TransformError::Refused(
+            "the rule for this field is `refuse`".into(),
+        ))
     }
 }
 
@@ -54,12 +56,17 @@ mod tests {
 
     #[test]
     fn null_gives_null_for_any_input() {
-        assert_eq!(NullTransform.apply("6222020200112233445", &Context::default()), Ok(None));
+        assert_eq!(
+            NullTransform.apply("6222020200112233445", &Context::default()),
+            Ok(None)
+        );
     }
 
     #[test]
     fn refuse_never_returns_the_value() {
-        let err = RefuseTransform.apply("123", &Context::default()).unwrap_err();
+        let err = RefuseTransform
+            .apply("123", &Context::default())
+            .unwrap_err();
         assert!(!err.to_string().contains("123"));
     }
 }
