@@ -58,6 +58,23 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
+/// PostgreSQL's first day, 4714-11-24 BC (Julian day 0), in days since 2000-01-01.
+fn first_day() -> i64 {
+    days_from_civil(-4713, 11, 24) - PG_EPOCH_DAYS
+}
+
+/// The last date PostgreSQL accepts, 5874897-12-31.
+fn last_date() -> i64 {
+    days_from_civil(5_874_897, 12, 31) - PG_EPOCH_DAYS
+}
+
+/// Valid finite timestamps: from the first day up to (not including)
+/// 294277-01-01 00:00:00, in microseconds since 2000-01-01.
+fn timestamp_range() -> std::ops::Range<i64> {
+    let end = days_from_civil(294_277, 1, 1) - PG_EPOCH_DAYS;
+    first_day() * USECS_PER_DAY..end * USECS_PER_DAY
+}
+
 /// `YYYY-MM-DD` and whether the year is BC.
 fn format_date(days_since_2000: i64) -> (String, bool) {
     let (y, m, d) = civil_from_days(days_since_2000 + PG_EPOCH_DAYS);
@@ -76,7 +93,11 @@ pub fn date_to_text(raw: &[u8]) -> Result<String, ValueError> {
         i32::MIN => "-infinity".into(),
         i32::MAX => "infinity".into(),
         days => {
-            let (text, bc) = format_date(days.into());
+            let days = i64::from(days);
+            if days < first_day() || days > last_date() {
+                return Err(ValueError::binary(TypeOid::DATE, "date out of range"));
+            }
+            let (text, bc) = format_date(days);
             if bc { format!("{text} BC") } else { text }
         }
     })
@@ -91,6 +112,9 @@ pub fn timestamp_to_text(oid: TypeOid, raw: &[u8]) -> Result<String, ValueError>
     match us {
         i64::MIN => return Ok("-infinity".into()),
         i64::MAX => return Ok("infinity".into()),
+        us if !timestamp_range().contains(&us) => {
+            return Err(ValueError::binary(oid, "timestamp out of range"));
+        }
         _ => {}
     }
     let (date, bc) = format_date(us.div_euclid(USECS_PER_DAY));
@@ -145,8 +169,7 @@ fn parse_date(oid: TypeOid, s: &str, bc: bool) -> Result<i64, ValueError> {
         return Err(bad(oid));
     }
     let days = days_from_civil(y, m, d) - PG_EPOCH_DAYS;
-    // PostgreSQL's first day is 4714-11-24 BC (Julian day 0).
-    if days < days_from_civil(-4713, 11, 24) - PG_EPOCH_DAYS {
+    if days < first_day() {
         return Err(bad(oid));
     }
     Ok(days)
@@ -169,8 +192,7 @@ pub fn date_from_text(text: &str) -> Result<Vec<u8>, ValueError> {
         _ => {
             let (date, bc) = split_bc(t);
             let days = parse_date(oid, date, bc)?;
-            // Last date PostgreSQL accepts: 5874897-12-31.
-            if days > days_from_civil(5_874_897, 12, 31) - PG_EPOCH_DAYS {
+            if days > last_date() {
                 return Err(bad(oid));
             }
             i32::try_from(days).map_err(|_| bad(oid))?
@@ -247,10 +269,7 @@ fn parse_timestamp(oid: TypeOid, t: &str) -> Result<i64, ValueError> {
         .checked_mul(USECS_PER_DAY)
         .and_then(|us| us.checked_add(((h * 60 + m) * 60 + s - offset) * 1_000_000 + micros))
         .ok_or(bad(oid))?;
-    // PostgreSQL's timestamps end before 294277-01-01 00:00:00.
-    let end = (days_from_civil(294_277, 1, 1) - PG_EPOCH_DAYS) * USECS_PER_DAY;
-    let start = (days_from_civil(-4713, 11, 24) - PG_EPOCH_DAYS) * USECS_PER_DAY;
-    if !(start..end).contains(&us) {
+    if !timestamp_range().contains(&us) {
         return Err(bad(oid));
     }
     Ok(us)
@@ -301,9 +320,13 @@ mod tests {
     }
 
     #[test]
-    fn any_binary_timestamp_decodes_without_panicking() {
-        for us in [i64::MIN + 1, i64::MAX - 1, -1, 1] {
+    fn binary_timestamps_outside_postgres_range_are_refused_like_timestamp_recv_does() {
+        for us in [i64::MIN + 1, i64::MAX - 1] {
+            assert!(timestamp_to_text(TypeOid::TIMESTAMPTZ, &us.to_be_bytes()).is_err());
+        }
+        for us in [-1i64, 1] {
             assert!(timestamp_to_text(TypeOid::TIMESTAMPTZ, &us.to_be_bytes()).is_ok());
         }
+        assert!(date_to_text(&(i32::MAX - 1).to_be_bytes()).is_err());
     }
 }

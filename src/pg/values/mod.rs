@@ -88,8 +88,13 @@ impl ValueError {
 /// A binary value of type `oid` in PostgreSQL's canonical text output.
 pub fn decode_binary(oid: TypeOid, raw: &[u8]) -> Result<String, ValueError> {
     match oid {
-        TypeOid::TEXT | TypeOid::VARCHAR | TypeOid::BPCHAR | TypeOid::NAME | TypeOid::JSON => {
+        TypeOid::TEXT | TypeOid::VARCHAR | TypeOid::BPCHAR | TypeOid::NAME => {
             Ok(textual::utf8(oid, raw)?.to_owned())
+        }
+        TypeOid::JSON => {
+            let text = textual::utf8(oid, raw)?;
+            textual::check_json(oid, text)?;
+            Ok(text.to_owned())
         }
         TypeOid::JSONB => textual::jsonb_to_text(raw),
         TypeOid::BOOL => scalar::bool_to_text(raw),

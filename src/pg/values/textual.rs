@@ -3,9 +3,14 @@
 
 use super::{TypeOid, ValueError};
 
-/// Checks UTF-8 (the gateway insists on `client_encoding=UTF8`).
+/// Checks UTF-8 (the gateway insists on `client_encoding=UTF8`) and the absence of
+/// NUL, which no PostgreSQL text value can hold.
 pub fn utf8(oid: TypeOid, raw: &[u8]) -> Result<&str, ValueError> {
-    std::str::from_utf8(raw).map_err(|_| ValueError::InvalidUtf8 { oid })
+    let text = std::str::from_utf8(raw).map_err(|_| ValueError::InvalidUtf8 { oid })?;
+    if text.contains('\0') {
+        return Err(ValueError::text(oid, "contains a NUL"));
+    }
+    Ok(text)
 }
 
 /// Checks that text is one JSON value.
@@ -18,7 +23,11 @@ pub fn check_json(oid: TypeOid, text: &str) -> Result<(), ValueError> {
 /// Binary `jsonb` to text.
 pub fn jsonb_to_text(raw: &[u8]) -> Result<String, ValueError> {
     match raw.split_first() {
-        Some((1, text)) => Ok(utf8(TypeOid::JSONB, text)?.to_owned()),
+        Some((1, text)) => {
+            let text = utf8(TypeOid::JSONB, text)?;
+            check_json(TypeOid::JSONB, text)?;
+            Ok(text.to_owned())
+        }
         _ => Err(ValueError::binary(TypeOid::JSONB, "unknown jsonb version")),
     }
 }
