@@ -182,7 +182,7 @@ pub fn split_startup(
     let Some(total) = declared(buf, 0, FrameTag::Startup, 8, limits.startup)? else {
         return Ok(None);
     };
-    if buf.len() < total.max(8) {
+    if buf.len() < total {
         return Ok(None);
     }
     Ok(Some(StartupFrame {

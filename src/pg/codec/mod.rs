@@ -10,6 +10,7 @@
 //! - [`frontend`]: one file per message the client sends, and [`FrontendMessage`].
 //! - [`backend`]: one file per message the server sends, and [`BackendMessage`].
 //! - [`both`]: CopyData and CopyDone, which travel both ways.
+//! - [`fuzz`]: the entry points of the fuzz targets in `fuzz/`.
 //!
 //! Every message type has `decode` (from a frame body), `encode` (into a buffer) and a
 //! round-trip test. Types holding values that may be personal data (rows, parameters,
@@ -24,6 +25,7 @@ pub mod both;
 pub mod format_code;
 pub mod frame;
 pub mod frontend;
+pub mod fuzz;
 pub mod reader;
 pub mod severity;
 pub mod sqlstate;
