@@ -13,6 +13,8 @@
 //! - [`report`]: the delegated-processing report and the self-inspection inventory.
 //! - [`staticmask`]: masking of CSV and JSON-lines files for hand-off to vendors.
 //! - [`demo`]: the demo bank: its schema and a generator of realistic, fictional data.
+//! - [`pg`]: the PostgreSQL gateway: wire-protocol codec (framing with size caps, one
+//!   file per message) and value codecs (text/binary per type OID); no I/O yet.
 //! - [`cli`]: the commands behind the `tuomin` binary.
 #![forbid(unsafe_code)]
 
@@ -21,6 +23,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod keys;
+pub mod pg;
 pub mod policy;
 pub mod report;
 pub mod staticmask;
