@@ -286,12 +286,19 @@ fn start_with_watchdog(user: Option<&str>, postgres: &Path, args: &[String], bas
         std::process::id(),
         base.display()
     );
-    as_user(user, Path::new("/bin/sh"), &["-c".into(), script])
+    let child = as_user(user, Path::new("/bin/sh"), &["-c".into(), script])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start postgres");
+    // The watchdog outlives this process on purpose; keep its handle for the process's
+    // lifetime rather than dropping it.
+    static WATCHDOGS: std::sync::Mutex<Vec<std::process::Child>> =
+        std::sync::Mutex::new(Vec::new());
+    if let Ok(mut watchdogs) = WATCHDOGS.lock() {
+        watchdogs.push(child);
+    }
 }
 
 fn wait_ready(server: &PgServer, base: &Path) {
