@@ -294,7 +294,6 @@ fn start_with_watchdog(user: Option<&str>, postgres: &Path, args: &[String], bas
         .expect("start postgres");
     assert!(status.success(), "starting postgres failed");
 }
-}
 
 fn wait_ready(server: &PgServer, base: &Path) {
     let deadline = Instant::now() + Duration::from_secs(60);
