@@ -95,6 +95,14 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Run the gateway of the policy's `[postgres]` section until SIGTERM / SIGINT.
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Read a PostgreSQL password on standard input; print its SCRAM-SHA-256 verifier
+    /// for `[consumers.NAME] scram_verifier`.
+    Passwd,
     /// Write a new master key file (mode 0600); never overwrites.
     Keygen {
         #[arg(long)]
@@ -235,6 +243,8 @@ fn run(command: Command) -> anyhow::Result<String> {
         Command::Audit {
             command: AuditCommand::Verify { config, files },
         } => cli::audit::verify(&config, &files),
+        Command::Serve { config } => cli::serve_pg::run(&config),
+        Command::Passwd => cli::scram_passwd::run(&mut std::io::stdin().lock()),
         Command::Keygen { out, key_id } => cli::keygen::run(&out, key_id).map(|m| m + "\n"),
     }
 }

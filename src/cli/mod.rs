@@ -8,3 +8,5 @@ pub mod keygen;
 pub mod mask;
 mod mask_audit;
 pub mod report;
+pub mod scram_passwd;
+pub mod serve_pg;

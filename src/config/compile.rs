@@ -80,6 +80,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         .unwrap_or_default();
     validate::unclassified(&file.defaults, p);
     let audit = file.audit.as_ref().and_then(|a| audit_config(a, p));
+    let postgres = super::postgres::compile(&file, p).map(Arc::new);
 
     let master_key = Arc::new(master_key?);
     let mut resolved_rules = BTreeMap::new();
@@ -112,6 +113,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         rules: resolved_rules,
         master_key,
         audit,
+        postgres,
     })
 }
 
@@ -318,6 +320,7 @@ fn consumers(file: &PolicyFile, p: &mut Problems) -> BTreeMap<String, Consumer> 
             description,
             enabled,
             approved_transfer,
+            scram_verifier: _,
         } = def.get_ref();
         validate::consumer(name.get_ref(), def, p);
         out.insert(

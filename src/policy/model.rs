@@ -83,6 +83,8 @@ pub struct Policy {
     pub(crate) master_key: Arc<MasterKey>,
     /// Where the audit trail goes; `None` when the policy has no `[audit]` section.
     pub audit: Option<crate::audit::AuditConfig>,
+    /// The PostgreSQL gateway's settings; `None` without a `[postgres]` section.
+    pub postgres: Option<Arc<crate::config::postgres::PostgresSettings>>,
 }
 
 impl std::fmt::Debug for Policy {
