@@ -95,6 +95,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Manage master key versions.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Write a new master key file (mode 0600); never overwrites.
     Keygen {
         #[arg(long)]
@@ -102,6 +107,20 @@ enum Command {
         /// The key's version number.
         #[arg(long, default_value_t = 1)]
         key_id: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Destroy a previous master key version: its pseudonyms become irreversible.
+    Retire {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        key_id: u32,
+        /// Confirm: this cannot be undone.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -235,6 +254,14 @@ fn run(command: Command) -> anyhow::Result<String> {
         Command::Audit {
             command: AuditCommand::Verify { config, files },
         } => cli::audit::verify(&config, &files),
+        Command::Keys {
+            command:
+                KeysCommand::Retire {
+                    config,
+                    key_id,
+                    yes,
+                },
+        } => cli::keys::retire(&config, key_id, yes),
         Command::Keygen { out, key_id } => cli::keygen::run(&out, key_id).map(|m| m + "\n"),
     }
 }
