@@ -103,6 +103,11 @@ enum Command {
     /// Read a PostgreSQL password on standard input; print its SCRAM-SHA-256 verifier
     /// for `[consumers.NAME] scram_verifier`.
     Passwd,
+    /// Manage master key versions.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Write a new master key file (mode 0600); never overwrites.
     Keygen {
         #[arg(long)]
@@ -110,6 +115,20 @@ enum Command {
         /// The key's version number.
         #[arg(long, default_value_t = 1)]
         key_id: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Destroy a previous master key version: its pseudonyms become irreversible.
+    Retire {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        key_id: u32,
+        /// Confirm: this cannot be undone.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -245,6 +264,14 @@ fn run(command: Command) -> anyhow::Result<String> {
         } => cli::audit::verify(&config, &files),
         Command::Serve { config } => cli::serve_pg::run(&config),
         Command::Passwd => cli::scram_passwd::run(&mut std::io::stdin().lock()),
+        Command::Keys {
+            command:
+                KeysCommand::Retire {
+                    config,
+                    key_id,
+                    yes,
+                },
+        } => cli::keys::retire(&config, key_id, yes),
         Command::Keygen { out, key_id } => cli::keygen::run(&out, key_id).map(|m| m + "\n"),
     }
 }

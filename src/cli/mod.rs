@@ -5,6 +5,7 @@ pub mod audit;
 pub mod check;
 pub mod demo;
 pub mod keygen;
+pub mod keys;
 pub mod mask;
 mod mask_audit;
 pub mod report;

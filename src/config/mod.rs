@@ -4,6 +4,7 @@
 
 mod compile;
 mod error;
+mod keyring;
 mod load;
 pub mod postgres;
 pub mod schema;

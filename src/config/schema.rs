@@ -118,6 +118,21 @@ pub struct KeysSection {
     /// The version of the master key (carried with reversible pseudonyms). Default 1.
     #[serde(default = "default_key_id")]
     pub key_id: u32,
+    /// Earlier master key versions, kept so pseudonyms issued under them can still be
+    /// reversed (masked-value lookup) and audit records sealed with them verified.
+    #[serde(default)]
+    pub previous: Vec<PreviousKeyDef>,
+}
+
+/// `[[keys.previous]]`: an earlier master key version.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousKeyDef {
+    pub key_id: u32,
+    /// Its key file, relative to the policy file (`tuomin keys retire` destroys it).
+    pub master_key_file: Option<String>,
+    /// Or an environment variable holding it.
+    pub master_key_env: Option<String>,
 }
 
 fn default_key_env() -> String {
