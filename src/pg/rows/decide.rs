@@ -105,7 +105,20 @@ fn column(
         }
         return Ok(ColumnPlan::Pass);
     }
-    if field.column_attnum <= 0 {
+    if field.column_attnum < 0 {
+        // System columns (ctid, xmin, …) hold no data values.
+        return Ok(ColumnPlan::Pass);
+    }
+    if field.column_attnum == 0 {
+        // A whole-row reference (`select c from cards c`): every column at once.
+        if relation_is_sensitive(input, rel) {
+            return Err(PlanOutcome::Refused(format!(
+                "output column \"{}\" is a whole row of {}, which holds values this \
+                 consumer may only see masked or not at all; select the columns themselves",
+                field.name,
+                rel.qualified()
+            )));
+        }
         return Ok(ColumnPlan::Pass);
     }
     let name = rel
