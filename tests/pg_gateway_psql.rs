@@ -108,3 +108,37 @@ fn a_wrong_password_is_refused() {
     let out = nobody.psql_output(&db, &["-X", "-c", "select 1"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("password authentication failed"));
 }
+
+#[test]
+fn every_statement_leaves_one_audit_record_without_values() {
+    let server = pg::server();
+    let db = server.demo_database("gw_audit", 5, 7);
+    let gw = Gateway::start(server);
+    let qa = gw.as_consumer("qa", &db);
+    qa.psql(&db, "select card_no from cards where card_id = 1");
+    let _ = qa.psql_output(&db, &["-X", "-c", "select cvv from cards"]);
+    let real = server.psql(&db, "select card_no from cards where card_id = 1");
+    let path = gw.dir.path().join("audit.jsonl");
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.contains("\"refused\"") && text.contains("\"masked\"") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(text.contains("\"channel\":\"postgres\""), "{text}");
+    assert!(
+        text.contains("public.cards.card_no") && text.contains("fpe_card"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"masked\"") && text.contains("\"refused\""),
+        "{text}"
+    );
+    assert!(!text.contains(real.trim()), "no value in the audit trail");
+    assert!(
+        text.contains("card_id = ?"),
+        "literals removed from the fingerprint: {text}"
+    );
+}
