@@ -7,7 +7,8 @@
 #   (d) tuomin, consumer `qa` masking three C2 columns with FF1
 #       (customers.id_number fpe_cn_id, customers.mobile fpe_mobile, customers.email fpe_email)
 # on a point select and a 100-row range select, simple and extended protocol.
-# Writes the table to benches/pg.md (or $OUT). Needs: postgresql, pgbench, pgbouncer.
+# Writes the table to benches/pg.md.table (paste it into benches/pg.md with the
+# analysis; OUT=… to change). Needs: postgresql, pgbench, pgbouncer.
 #
 #   bash benches/pg_load.sh            # DURATION=10 CLIENTS=4 CUSTOMERS=20000 by default
 set -euo pipefail
