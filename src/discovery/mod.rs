@@ -1,0 +1,6 @@
+//! Discovery of sensitive data: the detectors, what `tuomin scan` makes of a sample of
+//! each column, and the egress scan of unclassified values on their way out.
+//!
+//! - [`detectors`]: one value in, the sensitive values in it out (kind, span,
+//!   confidence); pure functions, no I/O.
+pub mod detectors;
