@@ -5,10 +5,11 @@
 mod compile;
 mod error;
 mod load;
+mod scan;
 pub mod schema;
 mod validate;
 
 pub use compile::JSON_TABLE;
 pub use error::{PolicyError, PolicyErrors};
 pub use load::{load, load_str};
-pub use schema::Unclassified;
+pub use schema::{ScanHit, Unclassified};

@@ -3,4 +3,7 @@
 //!
 //! - [`detectors`]: one value in, the sensitive values in it out (kind, span,
 //!   confidence); pure functions, no I/O.
+//! - [`egress`]: the egress scan of unclassified values for one consumer (mask the
+//!   detected span as its category, or refuse), callable by every gateway.
 pub mod detectors;
+pub mod egress;
