@@ -8,3 +8,4 @@ pub mod keygen;
 pub mod mask;
 mod mask_audit;
 pub mod report;
+pub mod scan;
