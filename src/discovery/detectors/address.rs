@@ -3,7 +3,9 @@
 //! part (路, 街, 道, 巷, 弄, 号 …). A bare region (`北京市朝阳区`) is a place, not
 //! someone's address, and is not flagged.
 
-use super::{Confidence, Detected, Hit};
+use std::sync::LazyLock;
+
+use super::{CharSet, Confidence, Detected, Hit};
 use crate::transform::address::RegionPrefix;
 use crate::transform::dictionaries::regions;
 use crate::transform::name::is_han;
@@ -18,8 +20,24 @@ const ENDS: &[char] = &[
 /// The longest address taken inside free text, in characters.
 const MAX_CHARS: usize = 60;
 
+/// The first characters of every province and table city name, built once: most
+/// characters of a text can be passed over without comparing names.
+static REGION_STARTS: LazyLock<CharSet> = LazyLock::new(|| {
+    let provinces = regions::PROVINCES.iter().map(|p| p.short);
+    let cities = regions::CITIES.iter().map(|c| c.short);
+    CharSet::new(
+        provinces
+            .chain(cities)
+            .filter_map(|name| name.chars().next()),
+    )
+});
+
 /// Whether the whole value is an address.
 pub(super) fn whole(text: &str) -> Option<Confidence> {
+    let first = text.chars().next()?;
+    if !REGION_STARTS.contains(first) || !text.contains(STREET) {
+        return None;
+    }
     let region = region_end(text)?;
     text[region..].contains(STREET).then_some(Confidence::High)
 }
@@ -31,7 +49,8 @@ pub(super) fn find(text: &str, hits: &mut Vec<Hit>) {
     }
     let mut skip_to = 0;
     for (i, c) in text.char_indices() {
-        if i < skip_to || !is_han(c) || !may_start_region(&text[i..]) {
+        if i < skip_to || !is_han(c) || !REGION_STARTS.contains(c) || !may_start_region(&text[i..])
+        {
             continue;
         }
         let Some(region) = region_end(&text[i..]) else {

@@ -208,6 +208,23 @@ fn embedded(text: &str, hits: &mut Vec<Hit>) {
     }
 }
 
+/// A set of characters from a static dictionary: sorted, searched by bisection
+/// (faster than hashing for a few hundred characters).
+pub(crate) struct CharSet(Vec<char>);
+
+impl CharSet {
+    pub(crate) fn new(chars: impl Iterator<Item = char>) -> Self {
+        let mut all: Vec<char> = chars.collect();
+        all.sort_unstable();
+        all.dedup();
+        CharSet(all)
+    }
+
+    pub(crate) fn contains(&self, c: char) -> bool {
+        self.0.binary_search(&c).is_ok()
+    }
+}
+
 /// Keeps the best of overlapping hits: higher priority, then longer.
 fn resolve_overlaps(mut hits: Vec<Hit>) -> Vec<Hit> {
     if hits.len() < 2 {

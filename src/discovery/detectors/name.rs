@@ -6,34 +6,52 @@
 //! Inside free text a name must stand alone: a run of two to four Han characters
 //! bounded by anything else (`收款人：王伟，`), and only with `High` confidence.
 
-use super::{Confidence, Detected, Hit};
+use std::sync::LazyLock;
+
+use super::{CharSet, Confidence, Detected, Hit};
 use crate::transform::dictionaries::{
     COMPOUND_SURNAMES, GIVEN_FEMALE, GIVEN_MALE, SURNAMES, regions,
 };
 use crate::transform::name::is_han;
 
+/// The built-in dictionaries as character sets, built once from the static tables
+/// (the detectors run on every value on the way out).
+struct Sets {
+    surnames: CharSet,
+    compound_first: CharSet,
+    given: CharSet,
+}
+
+static SETS: LazyLock<Sets> = LazyLock::new(|| Sets {
+    surnames: CharSet::new(SURNAMES.iter().filter_map(|(s, _)| s.chars().next())),
+    compound_first: CharSet::new(COMPOUND_SURNAMES.iter().filter_map(|s| s.chars().next())),
+    given: CharSet::new(GIVEN_MALE.chars().chain(GIVEN_FEMALE.chars())),
+});
+
 /// Whether the whole value is a Chinese name.
 pub(super) fn whole(text: &str) -> Option<Confidence> {
-    let count = text.chars().count();
-    if !(2..=4).contains(&count) || !text.chars().all(is_han) || is_place(text) {
+    let sets = &*SETS;
+    let first = text.chars().next()?;
+    let compound = sets.compound_first.contains(first);
+    if !compound && !sets.surnames.contains(first) {
         return None;
     }
-    let compound = COMPOUND_SURNAMES.iter().find(|s| text.starts_with(**s));
-    let given = match compound {
-        Some(s) if count >= 3 => &text[s.len()..],
-        _ if count <= 3 => {
-            let first = text.chars().next()?;
-            let (surname, given) = text.split_at(first.len_utf8());
-            if !SURNAMES.iter().any(|(s, _)| *s == surname) {
-                return None;
-            }
-            given
-        }
-        _ => return None,
+    let count = text.chars().count();
+    if !(2..=4).contains(&count) || !text.chars().all(is_han) {
+        return None;
+    }
+    let surname = COMPOUND_SURNAMES
+        .iter()
+        .find(|s| compound && count >= 3 && text.starts_with(**s));
+    let given = match surname {
+        Some(s) => &text[s.len()..],
+        None if count <= 3 && sets.surnames.contains(first) => &text[first.len_utf8()..],
+        None => return None,
     };
-    let common = given
-        .chars()
-        .all(|c| GIVEN_MALE.contains(c) || GIVEN_FEMALE.contains(c));
+    if is_place(text) {
+        return None;
+    }
+    let common = given.chars().all(|c| sets.given.contains(c));
     Some(if common {
         Confidence::High
     } else {
