@@ -221,3 +221,34 @@ fn the_audit_record_names_each_category_the_scan_found() {
     assert_eq!(record["decision"], "masked");
     assert!(!trail.contains(CARD) && !trail.contains(MOBILE));
 }
+
+#[test]
+fn decide_gives_gateways_the_scanner_as_a_transform_for_unclassified_fields() {
+    let dir = PolicyDir::new();
+    let policy = tuomin::config::load(&policy(&dir, "mask")).unwrap();
+    let decision = policy.decide("vendor", "public.transactions", "memo");
+    assert_eq!(decision.action_name(), "scan");
+    let tuomin::policy::Decision::Transform { transform, .. } = decision else {
+        panic!("expected the scanner");
+    };
+    let ctx = tuomin::transform::Context::default();
+    let masked = transform
+        .apply("还款至卡号6222020200112233446", &ctx)
+        .unwrap();
+    assert_eq!(masked.as_deref(), Some("还款至卡号622202*********3446"));
+    assert_eq!(
+        transform.apply("房租", &ctx).unwrap().as_deref(),
+        Some("房租")
+    );
+    // A classified field keeps its own decision.
+    assert_eq!(
+        policy
+            .decide("vendor", "public.transactions", "txn_id")
+            .action_name(),
+        "pass"
+    );
+    // The per-category decision a gateway can ask for directly.
+    let scanner = policy.scanner("vendor").unwrap();
+    let card = scanner.decision(tuomin::discovery::detectors::Detected::CardNumber);
+    assert_eq!(card.action_name(), "mask");
+}
