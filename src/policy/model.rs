@@ -164,13 +164,6 @@ impl Policy {
         self.scanners.get(consumer)
     }
 
-    /// Whether `source` (`schema.table.column`) is in the dictionary.
-    pub fn is_classified(&self, table: &str, column: &str) -> bool {
-        self.dictionary
-            .get(table)
-            .is_some_and(|columns| columns.contains_key(column))
-    }
-
     /// What happens to the values of a JSON key (`[json_keys]`) for `consumer`;
     /// `None` when the key is not classified.
     pub fn decide_json_key(&self, consumer: &str, key: &str) -> Option<Decision> {
