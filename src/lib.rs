@@ -9,6 +9,9 @@
 //! - [`config`]: the policy file's TOML schema, loading with line numbers, validation.
 //! - [`policy`]: the compiled policy: taxonomy of categories and grades, dictionary,
 //!   consumers and scenarios, and the decision for each (consumer, field).
+//! - [`discovery`]: detectors of sensitive values (cards, ID numbers, mobiles, e-mails,
+//!   USCCs, names, addresses, track data), the column profiles and policy fragment of
+//!   `tuomin scan`, and the egress scan of unclassified values.
 //! - [`audit`]: the HMAC-chained audit trail: records, writer, verification.
 //! - [`report`]: the delegated-processing report and the self-inspection inventory.
 //! - [`staticmask`]: masking of CSV and JSON-lines files for hand-off to vendors.
@@ -22,6 +25,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod discovery;
 pub mod keys;
 pub mod pg;
 pub mod policy;

@@ -65,6 +65,22 @@ enum Command {
         #[arg(long)]
         drop_refused: bool,
     },
+    /// Sample every table of a PostgreSQL database, detect sensitive values, and write
+    /// a dictionary fragment to review (no TLS: run it next to the database).
+    Scan {
+        /// postgres://user@host:port/db (the password may come from PGPASSWORD).
+        #[arg(long)]
+        upstream: String,
+        /// Rows sampled per table.
+        #[arg(long, default_value_t = 100)]
+        sample: u64,
+        /// Compare the findings with this policy's dictionary.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Write the dictionary fragment here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Report what each consumer received (from audit files), or, with --policy, the
     /// self-inspection inventory of a policy.
     #[command(group(clap::ArgGroup::new("input").required(true).args(["audit", "policy"])))]
@@ -227,6 +243,17 @@ fn run(command: Command) -> anyhow::Result<String> {
             eprintln!("{summary}");
             Ok(String::new())
         }
+        Command::Scan {
+            upstream,
+            sample,
+            config,
+            out,
+        } => cli::scan::run(&cli::scan::ScanArgs {
+            upstream,
+            sample,
+            config,
+            out,
+        }),
         Command::Report {
             audit,
             policy,

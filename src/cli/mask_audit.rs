@@ -30,7 +30,8 @@ pub fn record(
         .unwrap_or("unknown");
     let (fields, rows, decision, reason) = match outcome {
         Ok(report) => {
-            let fields = audit_fields(policy, table, &report.columns);
+            let mut fields = audit_fields(policy, table, &report.columns);
+            fields.extend(scan_fields(policy, table, report));
             let masked = report.values_transformed > 0;
             let decision = if masked {
                 AuditDecision::Masked
@@ -83,4 +84,24 @@ fn audit_fields(
             }
         })
         .collect()
+}
+
+/// One field per (column, category) the egress scan found: `scan:<category>`.
+fn scan_fields<'a>(
+    policy: &'a Policy,
+    table: &'a str,
+    report: &'a MaskReport,
+) -> impl Iterator<Item = AuditField> + 'a {
+    report
+        .scan_hits
+        .iter()
+        .map(move |(column, kind)| AuditField {
+            field: format!("{table}.{column}"),
+            grade: policy
+                .categories
+                .get(kind.category())
+                .map_or_else(|| "unclassified".to_owned(), |c| c.grade.to_string()),
+            category: Some(kind.category().to_owned()),
+            transform: kind.scan_label().to_owned(),
+        })
 }

@@ -9,5 +9,6 @@ pub mod keys;
 pub mod mask;
 mod mask_audit;
 pub mod report;
+pub mod scan;
 pub mod scram_passwd;
 pub mod serve_pg;

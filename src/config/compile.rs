@@ -104,16 +104,30 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
             );
         }
     }
+    let scan_hit = file.defaults.scan_hit;
+    let scanners = match unclassified {
+        Unclassified::Scan => super::scan::scanners(
+            &consumers,
+            &categories,
+            &rules,
+            &keyring.current,
+            scan_hit,
+            p,
+        ),
+        _ => BTreeMap::new(),
+    };
     Some(Policy {
         path: p.file().to_owned(),
         version: fingerprint(text),
         unclassified,
         unclassified_pass_reason: file.defaults.unclassified_pass_reason.clone(),
+        scan_hit,
         categories,
         dictionary,
         consumers,
         rules: resolved_rules,
         keyring,
+        scanners,
         audit,
         postgres,
     })
@@ -483,7 +497,7 @@ fn builtin_default(consumer: &Consumer, category: &Category) -> Resolved {
     }
 }
 
-fn decide(
+pub(super) fn decide(
     consumer: &Consumer,
     field: &Field,
     category: &Category,

@@ -7,10 +7,11 @@ mod error;
 mod keyring;
 mod load;
 pub mod postgres;
+mod scan;
 pub mod schema;
 mod validate;
 
 pub use compile::JSON_TABLE;
 pub use error::{PolicyError, PolicyErrors};
 pub use load::{load, load_str};
-pub use schema::Unclassified;
+pub use schema::{ScanHit, Unclassified};

@@ -10,6 +10,7 @@
 //!
 //! [defaults]
 //! unclassified = "refuse"               # pass | refuse | scan
+//! scan_hit = "mask"                     # under scan: mask | refuse a detected value
 //!
 //! [categories.loyalty_no]               # custom categories need a grade
 //! grade = "C2"
@@ -156,12 +157,28 @@ pub enum Unclassified {
     Scan,
 }
 
+/// Under `unclassified = "scan"`: what happens when a sensitive value is detected in
+/// an unclassified field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanHit {
+    /// The detected span is masked as its category, with the consumer's decision for
+    /// that category (the default).
+    #[default]
+    Mask,
+    /// The statement, response or file is refused.
+    Refuse,
+}
+
 /// `[defaults]`.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DefaultsSection {
     /// Default `refuse`.
     pub unclassified: Option<Spanned<Unclassified>>,
+    /// What a detected value does under `unclassified = "scan"`. Default `mask`.
+    #[serde(default)]
+    pub scan_hit: ScanHit,
     /// Why unclassified data may pass: required with `unclassified = "pass"`, recorded.
     pub unclassified_pass_reason: Option<String>,
 }

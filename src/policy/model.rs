@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use super::decision::{Decision, Refusal, RuleOrigin};
 use super::grade::{Grade, Scenario};
-use crate::config::Unclassified;
+use crate::config::{ScanHit, Unclassified};
+use crate::discovery::egress::EgressScanner;
 
 /// A data category (built-in or custom) with its grade.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +77,8 @@ pub struct Policy {
     pub version: String,
     pub unclassified: Unclassified,
     pub unclassified_pass_reason: Option<String>,
+    /// Under `unclassified = "scan"`: mask or refuse a detected value.
+    pub scan_hit: ScanHit,
     pub categories: BTreeMap<String, Category>,
     /// `schema.table` → column → field.
     pub dictionary: BTreeMap<String, BTreeMap<String, Field>>,
@@ -83,6 +86,8 @@ pub struct Policy {
     /// (consumer, `schema.table.column`) → resolved rule.
     pub(crate) rules: BTreeMap<(String, String), FieldRule>,
     pub(crate) keyring: crate::keys::Keyring,
+    /// Under `unclassified = "scan"`: consumer → its egress scanner (empty otherwise).
+    pub(crate) scanners: BTreeMap<String, Arc<EgressScanner>>,
     /// Where the audit trail goes; `None` when the policy has no `[audit]` section.
     pub audit: Option<crate::audit::AuditConfig>,
     /// The PostgreSQL gateway's settings; `None` without a `[postgres]` section.
@@ -161,8 +166,20 @@ impl Policy {
         }
         match self.rules.get(&(consumer.to_owned(), source)) {
             Some(rule) => rule.decision.clone(),
-            None => self.unclassified_decision(&format!("{table}.{column}")),
+            None => match self.scanners.get(consumer) {
+                Some(scanner) if self.unclassified == Unclassified::Scan => Decision::Transform {
+                    transform: scanner.clone(),
+                    origin: RuleOrigin::Unclassified,
+                },
+                _ => self.unclassified_decision(&format!("{table}.{column}")),
+            },
         }
+    }
+
+    /// The egress scanner of `consumer` under `unclassified = "scan"`: its decision
+    /// for each detectable category, and the scan of one value.
+    pub fn scanner(&self, consumer: &str) -> Option<&Arc<EgressScanner>> {
+        self.scanners.get(consumer)
     }
 
     /// What happens to the values of a JSON key (`[json_keys]`) for `consumer`;
@@ -174,7 +191,8 @@ impl Policy {
             .map(|_| self.decide(consumer, crate::config::JSON_TABLE, key))
     }
 
-    /// The decision for a field the dictionary does not know.
+    /// The decision for a field the dictionary does not know, when the consumer is not
+    /// known (under `scan`, [`Policy::decide`] gives the consumer's scanner instead).
     pub fn unclassified_decision(&self, source: &str) -> Decision {
         match self.unclassified {
             Unclassified::Pass => Decision::Pass {
@@ -192,7 +210,7 @@ impl Policy {
             Unclassified::Scan => Decision::Refuse(Refusal {
                 message: format!(
                     "{source} is not classified and defaults.unclassified is \"scan\", \
-                     which this version does not implement yet, so it is refused; \
+                     but no scanner exists for this consumer, so it is refused; \
                      classify it or leave it out"
                 ),
                 field: source.to_owned(),

@@ -47,6 +47,14 @@ pub(super) fn mask(
                 out.push(String::new());
                 continue;
             }
+            if matches!(plan.actions[i], ColumnAction::Scan(_)) {
+                let scanned = super::scan::scan_text(&plan, i, value, line, &mut report)?;
+                out.push(match scanned {
+                    None => value.to_owned(),
+                    Some(masked) => masked.unwrap_or_default(),
+                });
+                continue;
+            }
             let subject = plan.subject_of(i).and_then(|s| record.get(s));
             let masked = plan.apply(i, value, subject, line)?;
             if matches!(plan.actions[i], ColumnAction::Transform { .. }) {

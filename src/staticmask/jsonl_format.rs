@@ -1,7 +1,8 @@
 //! JSON-lines masking: one JSON object per line, keys as column names. Key order,
 //! number digits (arbitrary precision) and nulls are kept; a masked number stays a
 //! number when its replacement is one. Nested objects or arrays under a key that is
-//! not passed are refused: tuomin masks what it can type, and refuses the rest.
+//! not passed are refused: tuomin masks what it can type, and refuses the rest —
+//! except under a scanned (unclassified) key, where every nested value is scanned.
 
 use std::io::{BufRead, Write};
 
@@ -116,6 +117,10 @@ fn mask_object(
             (ColumnAction::Pass, value) => {
                 out.insert(key, value);
             }
+            (ColumnAction::Scan(_), value) => {
+                let scanned = super::scan::scan_json(plan, i, value, line, report)?;
+                out.insert(key, scanned);
+            }
             (ColumnAction::Transform { .. }, Value::Null) => {
                 out.insert(key, Value::Null);
             }
@@ -149,7 +154,7 @@ fn scalar_text(value: &Value) -> Option<String> {
 }
 
 /// A masked number stays a number when its replacement is one.
-fn retype(original: &Value, masked: Option<String>) -> Value {
+pub(super) fn retype(original: &Value, masked: Option<String>) -> Value {
     match (original, masked) {
         (_, None) => Value::Null,
         (Value::Number(_), Some(text)) => text

@@ -2,12 +2,16 @@
 //! one table is read as a stream and written masked for one consumer, in constant
 //! memory. Columns are matched by name against the dictionary of the table.
 //!
+//! Under `unclassified = "scan"`, a column the dictionary does not know is scanned
+//! value by value (see `scan`).
+//!
 //! A column the consumer may not receive (C3, or refused by the policy) stops the run
 //! before any output is written, unless the caller asks to drop such columns.
 
 mod csv_format;
 mod jsonl_format;
 mod plan;
+mod scan;
 
 use std::io::{BufRead, Write};
 
@@ -41,8 +45,11 @@ pub struct MaskReport {
     pub values_transformed: u64,
     /// Columns removed because they were refused (with `drop_refused`).
     pub dropped: Vec<String>,
-    /// Every column seen, with what happened to it (`pass`, `refuse`, a transform).
+    /// Every column seen, with what happened to it (`pass`, `refuse`, `scan`, a
+    /// transform).
     pub columns: Vec<(String, &'static str)>,
+    /// Under `unclassified = "scan"`: each (column, category) the scan found and masked.
+    pub scan_hits: Vec<(String, crate::discovery::detectors::Detected)>,
 }
 
 /// Why a masking run stopped. Messages name lines and columns, never values.

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{MaskError, MaskJob};
+use crate::config::Unclassified;
+use crate::discovery::egress::EgressScanner;
 use crate::policy::Decision;
 use crate::transform::{Context, Transform};
 
@@ -19,6 +21,9 @@ pub enum ColumnAction {
     },
     /// Refused and dropped from the output (`--drop-refused`).
     Drop,
+    /// Unclassified under `unclassified = "scan"`: values with no sensitive hit pass,
+    /// hits are masked as their category (or the run refused).
+    Scan(Arc<EgressScanner>),
 }
 
 /// The plan for a header.
@@ -56,7 +61,15 @@ impl MaskPlan {
         let mut refused = Vec::new();
         let mut dropped = Vec::new();
         let mut described = Vec::with_capacity(header.len());
+        let scanner = policy
+            .scanner(job.consumer)
+            .filter(|_| policy.unclassified == Unclassified::Scan);
         for name in header {
+            if let Some(scanner) = scanner.filter(|_| !dictionary.contains_key(name)) {
+                described.push((name.clone(), "scan"));
+                actions.push(ColumnAction::Scan(scanner.clone()));
+                continue;
+            }
             let decision = policy.decide(job.consumer, &job.table, name);
             described.push((name.clone(), decision.action_name()));
             match decision {
@@ -108,6 +121,15 @@ impl MaskPlan {
         match &self.actions[i] {
             ColumnAction::Pass => Ok(Some(value.to_owned())),
             ColumnAction::Drop => Ok(None),
+            ColumnAction::Scan(scanner) => {
+                scanner
+                    .apply(value, &Context { subject })
+                    .map_err(|e| MaskError::Transform {
+                        line,
+                        column: self.columns[i].clone(),
+                        message: e.to_string(),
+                    })
+            }
             ColumnAction::Transform { transform, .. } => transform
                 .apply(value, &Context { subject })
                 .map_err(|e| MaskError::Transform {
