@@ -17,7 +17,10 @@
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod http;
 pub mod keys;
 pub mod policy;
+pub mod sample_api;
+pub mod serve;
 pub mod staticmask;
 pub mod transform;

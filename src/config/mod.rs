@@ -4,6 +4,7 @@
 
 mod compile;
 mod error;
+pub mod http;
 mod load;
 pub mod schema;
 mod validate;

@@ -16,4 +16,4 @@ pub mod taxonomy;
 pub use action::Action;
 pub use decision::{Decision, Refusal, RuleOrigin};
 pub use grade::{Grade, Scenario};
-pub use model::{Category, Consumer, Field, FieldRule, Policy};
+pub use model::{Access, Category, Consumer, Field, FieldRule, Policy};

@@ -1,0 +1,309 @@
+//! Masking a JSON (or NDJSON) body with a [`MaskPlan`]: rules by path and by key name
+//! anywhere in the document. Key order is kept (`preserve_order`), numbers keep every
+//! digit (`arbitrary_precision`), and a value is masked in its own type: a string
+//! stays a string; a number stays a number whenever the transform's output is one (FPE,
+//! noise, generalization; a mask that writes `*` cannot be a JSON number and becomes a
+//! string). C3 anywhere refuses the response, or is removed when the route says so.
+//!
+//! The body filter of the gateway: it runs on the whole body at end of stream.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::jsonpath::{Elem, display};
+use super::plan::{MaskPlan, Rule};
+use crate::audit::AuditField;
+use crate::config::http::C3Mode;
+use crate::policy::{Decision, Refusal};
+use crate::transform::{Context, TransformError};
+
+/// What masking a body found, for the audit record.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub records: u64,
+    /// By source: the field, its grade and what was done.
+    pub fields: BTreeMap<String, AuditField>,
+    pub transformed: bool,
+}
+
+/// Why a body cannot be returned. Never holds a value.
+#[derive(Debug, thiserror::Error)]
+pub enum MaskError {
+    /// A field that may not leave (C3, refused for this consumer, unclassified).
+    #[error("{message} (at {path})")]
+    Refused {
+        path: String,
+        rule: String,
+        message: String,
+    },
+    /// A transform could not handle the value (wrong shape for its format).
+    #[error("field {path} ({source_name}) could not be masked: {error}")]
+    Transform {
+        path: String,
+        source_name: String,
+        error: TransformError,
+    },
+    /// The body is not valid JSON.
+    #[error("the upstream body is not valid JSON ({0})")]
+    Malformed(String),
+}
+
+enum Verdict {
+    Keep,
+    Remove,
+}
+
+/// Masks one JSON document in place.
+pub fn mask_value(
+    plan: &MaskPlan,
+    value: &mut Value,
+    report: &mut Report,
+) -> Result<(), MaskError> {
+    let mut path = Vec::new();
+    let mut walker = Walker { plan, report };
+    if let Verdict::Remove = walker.walk(value, &mut path, None, None, None)? {
+        *value = Value::Null;
+    }
+    Ok(())
+}
+
+/// Parses, masks and re-serialises a JSON body.
+pub fn mask_json(plan: &MaskPlan, body: &[u8]) -> Result<(Vec<u8>, Report), MaskError> {
+    let mut value: Value =
+        serde_json::from_slice(body).map_err(|e| MaskError::Malformed(e.classify_text()))?;
+    let mut report = Report {
+        records: count_records(&value),
+        ..Report::default()
+    };
+    mask_value(plan, &mut value, &mut report)?;
+    let out = serde_json::to_vec(&value).map_err(|e| MaskError::Malformed(e.to_string()))?;
+    Ok((out, report))
+}
+
+/// Masks newline-delimited JSON line by line; blank lines are kept out.
+pub fn mask_ndjson(plan: &MaskPlan, body: &[u8]) -> Result<(Vec<u8>, Report), MaskError> {
+    let mut report = Report::default();
+    let mut out = Vec::with_capacity(body.len());
+    for line in body.split(|&b| b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let mut value: Value =
+            serde_json::from_slice(line).map_err(|e| MaskError::Malformed(e.classify_text()))?;
+        mask_value(plan, &mut value, &mut report)?;
+        serde_json::to_writer(&mut out, &value).map_err(|e| MaskError::Malformed(e.to_string()))?;
+        out.push(b'\n');
+        report.records += 1;
+    }
+    Ok((out, report))
+}
+
+trait Classify {
+    fn classify_text(&self) -> String;
+}
+
+impl Classify for serde_json::Error {
+    /// The kind and place of a parse error, never the text around it.
+    fn classify_text(&self) -> String {
+        format!(
+            "{:?} error at line {} column {}",
+            self.classify(),
+            self.line(),
+            self.column()
+        )
+    }
+}
+
+/// Records in a response: a top-level array's length, or that of the first array
+/// member of a top-level object (`{"data": […]}`), else one.
+fn count_records(value: &Value) -> u64 {
+    match value {
+        Value::Array(items) => items.len() as u64,
+        Value::Object(map) => map
+            .values()
+            .find_map(|v| v.as_array().map(|a| a.len() as u64))
+            .unwrap_or(1),
+        Value::Null => 0,
+        _ => 1,
+    }
+}
+
+struct Walker<'p, 'r> {
+    plan: &'p MaskPlan,
+    report: &'r mut Report,
+}
+
+impl<'p> Walker<'p, '_> {
+    fn walk(
+        &mut self,
+        value: &mut Value,
+        path: &mut Vec<Elem>,
+        key: Option<&str>,
+        inherited: Option<&'p Rule>,
+        subject: Option<&str>,
+    ) -> Result<Verdict, MaskError> {
+        let own = self.plan.rule_at(path, key).map(|r| &**r);
+        if let Some(
+            rule @ Rule {
+                decision: Decision::Refuse(refusal),
+                ..
+            },
+        ) = own
+        {
+            return self.refuse(rule, refusal, path);
+        }
+        let rule = own.or(inherited);
+        match value {
+            Value::Object(map) => {
+                let subjects = if self.plan.has_subjects {
+                    self.subjects(map, path)
+                } else {
+                    Vec::new()
+                };
+                let mut removed = Vec::new();
+                for (k, child) in map.iter_mut() {
+                    path.push(Elem::Key(k.clone()));
+                    let subj = subjects
+                        .iter()
+                        .find(|(sk, _)| sk == k)
+                        .map(|(_, v)| v.as_str());
+                    let verdict = self.walk(child, path, Some(k), rule, subj)?;
+                    path.pop();
+                    if let Verdict::Remove = verdict {
+                        removed.push(k.clone());
+                    }
+                }
+                for k in removed {
+                    map.shift_remove(&k);
+                }
+                Ok(Verdict::Keep)
+            }
+            Value::Array(items) => {
+                let mut removed = Vec::new();
+                for (i, child) in items.iter_mut().enumerate() {
+                    path.push(Elem::Index(i));
+                    let verdict = self.walk(child, path, key, rule, subject)?;
+                    path.pop();
+                    if let Verdict::Remove = verdict {
+                        removed.push(i);
+                    }
+                }
+                for i in removed.into_iter().rev() {
+                    items.remove(i);
+                }
+                Ok(Verdict::Keep)
+            }
+            Value::Null => Ok(Verdict::Keep),
+            scalar => {
+                let rule = rule.unwrap_or(&self.plan.unclassified);
+                self.leaf(rule, scalar, path, subject)
+            }
+        }
+    }
+
+    /// The subject values of the members of `map` whose rule names a subject key.
+    fn subjects(
+        &self,
+        map: &serde_json::Map<String, Value>,
+        path: &[Elem],
+    ) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut child = path.to_vec();
+        for k in map.keys() {
+            child.push(Elem::Key(k.clone()));
+            let subject = self
+                .plan
+                .rule_at(&child, Some(k))
+                .and_then(|r| r.subject.as_ref());
+            if let Some(value) = subject.and_then(|s| map.get(s)).and_then(scalar_text) {
+                out.push((k.clone(), value));
+            }
+            child.pop();
+        }
+        out
+    }
+
+    fn refuse(
+        &mut self,
+        rule: &Rule,
+        refusal: &Refusal,
+        path: &[Elem],
+    ) -> Result<Verdict, MaskError> {
+        if rule.never_leaves() && self.plan.c3 == C3Mode::Remove {
+            self.note(rule, "removed");
+            return Ok(Verdict::Remove);
+        }
+        Err(MaskError::Refused {
+            path: display(path),
+            rule: refusal.origin.to_string(),
+            message: refusal.message.clone(),
+        })
+    }
+
+    fn leaf(
+        &mut self,
+        rule: &Rule,
+        value: &mut Value,
+        path: &[Elem],
+        subject: Option<&str>,
+    ) -> Result<Verdict, MaskError> {
+        let transform = match &rule.decision {
+            Decision::Pass { .. } => {
+                self.note(rule, "pass");
+                return Ok(Verdict::Keep);
+            }
+            Decision::Refuse(refusal) => return self.refuse(rule, refusal, path),
+            Decision::Transform { transform, .. } => transform,
+        };
+        let ctx = Context { subject };
+        let result = match &*value {
+            Value::String(s) => transform.apply(s, &ctx),
+            Value::Number(n) => transform.apply(&n.to_string(), &ctx),
+            Value::Bool(b) => transform.apply(if *b { "true" } else { "false" }, &ctx),
+            _ => return Ok(Verdict::Keep),
+        };
+        let output = result.map_err(|error| MaskError::Transform {
+            path: display(path),
+            source_name: rule.source.clone(),
+            error,
+        })?;
+        *value = match (output, &*value) {
+            (None, _) => Value::Null,
+            (Some(out), Value::String(_)) => Value::String(out),
+            (Some(out), _) => out
+                .parse::<serde_json::Number>()
+                .map(Value::Number)
+                .or_else(|_| out.parse::<bool>().map(Value::Bool))
+                .unwrap_or(Value::String(out)),
+        };
+        self.note(rule, transform.name());
+        self.report.transformed = true;
+        Ok(Verdict::Keep)
+    }
+
+    fn note(&mut self, rule: &Rule, transform: &str) {
+        if self.report.fields.contains_key(&rule.source) {
+            return;
+        }
+        self.report.fields.insert(
+            rule.source.clone(),
+            AuditField {
+                field: rule.source.clone(),
+                grade: rule
+                    .grade
+                    .map_or_else(|| "unclassified".to_owned(), |g| g.to_string()),
+                category: rule.category.clone(),
+                transform: transform.to_owned(),
+            },
+        );
+    }
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
