@@ -52,6 +52,29 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Run the gateway (the HTTP listener of `[http]`); SIGHUP reloads the policy.
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+        /// Listen here instead of `[http] listen`.
+        #[arg(long)]
+        http_listen: Option<std::net::SocketAddr>,
+    },
+    /// Serve the demo bank's sample JSON API (plays the production upstream).
+    SampleApi {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 100)]
+        customers: u64,
+    },
+    /// Print a new credential and the hash line to put in the policy.
+    Passwd {
+        /// A new HTTP API key.
+        #[arg(long, required = true)]
+        api_key: bool,
+    },
     /// Write a new master key file (mode 0600); never overwrites.
     Keygen {
         #[arg(long)]
@@ -128,6 +151,16 @@ fn run(command: Command) -> anyhow::Result<String> {
         Command::Audit {
             command: AuditCommand::Verify { config, files },
         } => cli::audit::verify(&config, &files),
+        Command::Serve {
+            config,
+            http_listen,
+        } => cli::serve::serve(&config, http_listen),
+        Command::SampleApi {
+            listen,
+            seed,
+            customers,
+        } => cli::serve::sample_api(listen, seed, customers),
+        Command::Passwd { api_key: _ } => Ok(cli::passwd::api_key()),
         Command::Keygen { out, key_id } => cli::keygen::run(&out, key_id).map(|m| m + "\n"),
     }
 }

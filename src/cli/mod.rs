@@ -6,3 +6,5 @@ pub mod check;
 pub mod keygen;
 pub mod mask;
 mod mask_audit;
+pub mod passwd;
+pub mod serve;
