@@ -296,6 +296,13 @@ impl<'a> FieldKeys<'a> {
         self.master.derive(purpose, self.scope, self.domain)
     }
 
+    /// The key for `purpose` shared by every field of this scope: for transforms that
+    /// must treat all values of one subject alike across fields (per-subject date
+    /// shift: a customer's dates all move by the same offset, whatever the column).
+    pub fn derive_scope_wide(&self, purpose: Purpose) -> SubKey {
+        self.master.derive(purpose, self.scope, "\u{0}scope-wide")
+    }
+
     /// The field's domain (by default `schema.table.column`), usable as an FF1 tweak.
     pub fn domain(&self) -> &'a str {
         self.domain

@@ -9,17 +9,29 @@
 //! - [`config`]: the policy file's TOML schema, loading with line numbers, validation.
 //! - [`policy`]: the compiled policy: taxonomy of categories and grades, dictionary,
 //!   consumers and scenarios, and the decision for each (consumer, field).
+//! - [`audit`]: the HMAC-chained audit trail: records, writer, verification.
+//! - [`report`]: the delegated-processing report and the self-inspection inventory.
 //! - [`staticmask`]: masking of CSV and JSON-lines files for hand-off to vendors.
 //! - [`demo`]: the demo bank: its schema and a generator of realistic, fictional data.
+//! - [`pg`]: the PostgreSQL gateway: wire-protocol codec (framing with size caps, one
+//!   file per message) and value codecs (text/binary per type OID); no I/O yet.
+//! - [`http`]: the HTTP/JSON gateway for vendors: identity (mTLS / API key), routes,
+//!   upstream, capped decoding, JSON masking by path and key name, lookups, limits.
+//! - [`serve`]: the running gateway: the live policy (reload on SIGHUP), the
+//!   connection registry that cuts a disabled consumer off, the listeners.
+//! - [`sample_api`]: the demo bank's JSON API, the upstream the demo stands in front of.
 //! - [`cli`]: the commands behind the `tuomin` binary.
 #![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod http;
 pub mod keys;
+pub mod pg;
 pub mod policy;
+pub mod report;
 pub mod sample_api;
 pub mod serve;
 pub mod staticmask;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use tuomin::cli;
+use tuomin::report::render::ReportFormat;
 use tuomin::staticmask::Format;
 
 /// tuomin (脱敏): a data-masking gateway for financial data (JR/T 0171-2020 grades).
@@ -18,6 +19,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The quick start: the demo bank, masked for every consumer of the demo policy.
+    Demo {
+        #[arg(long, default_value = "config/demo.toml")]
+        config: PathBuf,
+    },
+    /// Write the fictional demo bank (one file per table, or SQL that loads it).
+    DemoData {
+        /// Folder to write into.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        customers: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = DataFormatArg::Csv)]
+        format: DataFormatArg,
+    },
     /// Validate a policy and print what each consumer sees of each field.
     Check {
         #[arg(long)]
@@ -46,6 +64,31 @@ enum Command {
         /// Remove refused columns (and say so) instead of stopping.
         #[arg(long)]
         drop_refused: bool,
+    },
+    /// Report what each consumer received (from audit files), or, with --policy, the
+    /// self-inspection inventory of a policy.
+    #[command(group(clap::ArgGroup::new("input").required(true).args(["audit", "policy"])))]
+    Report {
+        /// Audit files, oldest first.
+        #[arg(long, num_args = 1..)]
+        audit: Vec<PathBuf>,
+        /// The policy to inventory (instead of audit files).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Only this consumer.
+        #[arg(long, requires = "audit")]
+        consumer: Option<String>,
+        /// Only records since this time (2026-11-01 or RFC 3339).
+        #[arg(long, requires = "audit")]
+        since: Option<String>,
+        /// Verify the trail's integrity with this policy's master key first.
+        #[arg(long, requires = "audit")]
+        config: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// Work with the audit trail.
     Audit {
@@ -99,6 +142,20 @@ enum AuditCommand {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum DataFormatArg {
+    Csv,
+    Jsonl,
+    Sql,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Table,
+    Json,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum FileFormat {
     Csv,
     Jsonl,
@@ -122,6 +179,24 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<String> {
     match command {
+        Command::Demo { config } => cli::demo::run(&config),
+        Command::DemoData {
+            out,
+            customers,
+            seed,
+            format,
+        } => {
+            let format = match format {
+                DataFormatArg::Csv => cli::demo::DataFormat::Csv,
+                DataFormatArg::Jsonl => cli::demo::DataFormat::Jsonl,
+                DataFormatArg::Sql => cli::demo::DataFormat::Sql,
+            };
+            let files = cli::demo::write_data(&out, customers, seed, format)?;
+            Ok(files
+                .iter()
+                .map(|f| format!("wrote {}\n", f.display()))
+                .collect())
+        }
         Command::Check { config, json } => cli::check::run(&config, json),
         Command::Mask {
             config,
@@ -147,6 +222,38 @@ fn run(command: Command) -> anyhow::Result<String> {
             let summary = cli::mask::run(&args)?;
             eprintln!("{summary}");
             Ok(String::new())
+        }
+        Command::Report {
+            audit,
+            policy,
+            consumer,
+            since,
+            config,
+            format,
+            output,
+        } => {
+            let format = match format {
+                OutputFormat::Table => ReportFormat::Table,
+                OutputFormat::Json => ReportFormat::Json,
+                OutputFormat::Html => ReportFormat::Html,
+            };
+            let text = match policy {
+                Some(path) => cli::report::policy_inventory(&path, format)?,
+                None => cli::report::delegated(&cli::report::AuditReportArgs {
+                    audit,
+                    consumer,
+                    since,
+                    config,
+                    format,
+                })?,
+            };
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text)?;
+                    Ok(format!("wrote {}\n", path.display()))
+                }
+                None => Ok(text),
+            }
         }
         Command::Audit {
             command: AuditCommand::Verify { config, files },

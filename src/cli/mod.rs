@@ -3,8 +3,10 @@
 
 pub mod audit;
 pub mod check;
+pub mod demo;
 pub mod keygen;
 pub mod mask;
 mod mask_audit;
 pub mod passwd;
+pub mod report;
 pub mod serve;

@@ -14,10 +14,33 @@
 //! Layout: `ff1` (the FF1 cipher), `alphabet` (numeral strings), one file per format
 //! (`card`, `cn_id`, `mobile`, `uscc`, `email`, `account`, `generic_fpe`), `token`,
 //! `mask`, `name`, `address`, `generalize`, `noise`, `date_shift`, `fake`, and
-//! `dictionaries` (built-in surname, given-name and region tables).
+//! `dictionaries` (built-in surname, given-name and region tables). Shared helpers:
+//! `calendar` (civil dates ↔ day numbers), `datetext` (date and timestamp text) and
+//! `decimal` (exact decimal text as scaled integers).
 
+pub mod account;
+pub mod address;
+pub mod alphabet;
+pub mod calendar;
+pub mod card;
+pub mod cn_id;
+pub mod date_shift;
+pub mod datetext;
+pub mod decimal;
+pub mod dictionaries;
+pub mod email;
+pub mod fake;
+pub mod ff1;
+pub mod generalize;
+pub mod generic_fpe;
+pub mod mask;
+pub mod mobile;
+pub mod name;
+pub mod noise;
 pub mod null;
 pub mod spec;
+pub mod token;
+pub mod uscc;
 
 use std::fmt;
 

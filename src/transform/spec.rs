@@ -9,6 +9,15 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::account::{self, AccountTransform};
+use super::alphabet::Charset;
+use super::card::{self, CardTransform};
+use super::cn_id::CnIdTransform;
+use super::email::{self, EmailTransform};
+use super::ff1;
+use super::generic_fpe::GenericFpeTransform;
+use super::mobile::MobileTransform;
+use super::uscc::UsccTransform;
 use super::{BuildError, Properties, Transform};
 use crate::keys::FieldKeys;
 
@@ -381,12 +390,13 @@ impl TransformSpec {
     pub fn properties(&self) -> Properties {
         let (reversible, format_preserving, de_identifying) = match self {
             TransformSpec::Null | TransformSpec::Refuse => (false, false, true),
+            // Generalizing the region, or replacing the domain, drops what reversal needs.
+            TransformSpec::FpeCnId(p) => (p.region == RegionMode::Keep, true, false),
+            TransformSpec::FpeEmail(p) => (p.domain == EmailDomain::Keep, true, false),
             TransformSpec::Ff1(_)
             | TransformSpec::FpeCard(_)
-            | TransformSpec::FpeCnId(_)
             | TransformSpec::FpeMobile(_)
             | TransformSpec::FpeUscc(_)
-            | TransformSpec::FpeEmail(_)
             | TransformSpec::FpeAccount(_) => (true, true, false),
             TransformSpec::Token(_) => (false, false, true),
             TransformSpec::Mask(_)
@@ -407,17 +417,148 @@ impl TransformSpec {
         }
     }
 
+    /// The number of values FF1 permutes for this spec, on the shortest value its
+    /// parameters declare (`None` for transforms that are not FF1-based). Policy
+    /// validation refuses a spec whose domain is below [`ff1::MIN_DOMAIN`] (10^6).
+    ///
+    /// - `ff1`: radix^(min_length − keep_first − keep_last);
+    /// - `fpe_card`: 10^(15 − keep_bin − keep_last) (a 16-digit card);
+    /// - `fpe_cn_id`: 10^8 (8 digits, cycle-walked into 36,524,500 date/sequence values);
+    /// - `fpe_mobile`: 10^(11 − keep_prefix);
+    /// - `fpe_uscc`: 31^8 keeping the region, else 10^18 (cycle-walked into 10^6 · 31^8);
+    /// - `fpe_email`: 36^4, the shortest local part FF1 runs on (shorter ones get a
+    ///   keyed surrogate);
+    /// - `fpe_account`: 10^(min_length − keep_first − keep_last − luhn).
+    pub fn ff1_domain(&self) -> Option<u128> {
+        let size = match self {
+            TransformSpec::Ff1(p) => ff1::domain_size(
+                Charset::of(&p.alphabet).radix(),
+                p.min_length.saturating_sub(p.keep_first + p.keep_last),
+            ),
+            TransformSpec::FpeCard(p) => {
+                ff1::domain_size(10, card::free_digits_of_16(p.keep_bin, p.keep_last))
+            }
+            TransformSpec::FpeCnId(_) => ff1::domain_size(10, 8),
+            TransformSpec::FpeMobile(p) => {
+                ff1::domain_size(10, 11usize.saturating_sub(p.keep_prefix))
+            }
+            TransformSpec::FpeUscc(p) if p.keep_region => ff1::domain_size(31, 8),
+            TransformSpec::FpeUscc(_) => ff1::domain_size(10, 18),
+            TransformSpec::FpeEmail(_) => ff1::domain_size(36, email::MIN_FF1_CHARS),
+            TransformSpec::FpeAccount(p) => {
+                ff1::domain_size(10, account::free_digits(p, p.min_length))
+            }
+            _ => return None,
+        };
+        Some(size)
+    }
+
     /// Builds the ready transform for one field, with its keys. Ciphers and HMAC keys
     /// are built here, once, not per value.
     pub fn build(&self, keys: FieldKeys<'_>) -> Result<Arc<dyn Transform>, BuildError> {
-        let _ = keys;
+        use super::{address, date_shift, fake, generalize, mask, name, noise, token};
         match self {
             TransformSpec::Null => Ok(Arc::new(super::null::NullTransform)),
             TransformSpec::Refuse => Ok(Arc::new(super::null::RefuseTransform)),
-            other => Err(BuildError(format!(
-                "transform {} is not available in this build",
-                other.name()
-            ))),
+            TransformSpec::Token(p) => Ok(Arc::new(token::TokenTransform::new(p, keys)?)),
+            TransformSpec::Mask(p) => Ok(Arc::new(mask::MaskTransform::new(p)?)),
+            TransformSpec::MaskName(p) => Ok(Arc::new(name::MaskNameTransform::new(p)?)),
+            TransformSpec::MaskAddress(p) => Ok(Arc::new(address::MaskAddressTransform::new(p)?)),
+            TransformSpec::FakeName(p) => Ok(Arc::new(fake::FakeNameTransform::new(p, keys)?)),
+            TransformSpec::FakeAddress(p) => {
+                Ok(Arc::new(fake::FakeAddressTransform::new(p, keys)?))
+            }
+            TransformSpec::GeneralizeNumber(p) => {
+                Ok(Arc::new(generalize::GeneralizeNumberTransform::new(p)?))
+            }
+            TransformSpec::GeneralizeDate(p) => {
+                Ok(Arc::new(generalize::GeneralizeDateTransform::new(p)?))
+            }
+            TransformSpec::Noise(p) => Ok(Arc::new(noise::NoiseTransform::new(p, keys)?)),
+            TransformSpec::DateShift(p) => {
+                Ok(Arc::new(date_shift::DateShiftTransform::new(p, keys)?))
+            }
+            TransformSpec::Ff1(p) => Ok(Arc::new(GenericFpeTransform::new(p, keys)?)),
+            TransformSpec::FpeCard(p) => Ok(Arc::new(CardTransform::new(p, keys)?)),
+            TransformSpec::FpeCnId(p) => Ok(Arc::new(CnIdTransform::new(p, keys)?)),
+            TransformSpec::FpeMobile(p) => Ok(Arc::new(MobileTransform::new(p, keys)?)),
+            TransformSpec::FpeUscc(p) => Ok(Arc::new(UsccTransform::new(p, keys)?)),
+            TransformSpec::FpeEmail(p) => Ok(Arc::new(EmailTransform::new(p, keys)?)),
+            TransformSpec::FpeAccount(p) => Ok(Arc::new(AccountTransform::new(p, keys)?)),
         }
+    }
+}
+
+#[cfg(test)]
+mod fpe_tests {
+    use super::*;
+    use crate::keys::{KeyId, MasterKey};
+
+    fn spec(name: &str, params: &str) -> TransformSpec {
+        let table: toml::Table = toml::from_str(params).unwrap();
+        TransformSpec::from_parts(name, Some(&table)).unwrap()
+    }
+
+    #[test]
+    fn card_keeping_bin6_and_last4_has_a_domain_of_10_to_the_5_below_the_minimum() {
+        let s = spec("fpe_card", "keep_bin = 6\nkeep_last = 4");
+        assert_eq!(s.ff1_domain(), Some(100_000));
+        assert!(s.ff1_domain() < Some(ff1::MIN_DOMAIN));
+        let master = MasterKey::from_bytes(KeyId(1), [0; 32]);
+        assert!(s.build(FieldKeys::new(&master, "qa", "d")).is_err());
+    }
+
+    #[test]
+    fn ff1_domains_follow_the_declared_minimum_lengths() {
+        assert_eq!(spec("fpe_card", "").ff1_domain(), Some(1_000_000_000));
+        assert_eq!(spec("fpe_cn_id", "").ff1_domain(), Some(100_000_000));
+        assert_eq!(spec("fpe_mobile", "").ff1_domain(), Some(100_000_000));
+        assert_eq!(
+            spec("fpe_mobile", "keep_prefix = 5").ff1_domain(),
+            Some(1_000_000)
+        );
+        assert_eq!(spec("fpe_uscc", "").ff1_domain(), Some(31u128.pow(8)));
+        assert_eq!(
+            spec("fpe_uscc", "keep_region = false").ff1_domain(),
+            Some(10u128.pow(18))
+        );
+        assert_eq!(spec("fpe_email", "").ff1_domain(), Some(36u128.pow(4)));
+        assert_eq!(
+            spec("fpe_account", "keep_first = 2\nluhn = true\nmin_length = 9").ff1_domain(),
+            Some(1_000_000)
+        );
+        assert_eq!(
+            spec("ff1", "alphabet = \"alnum\"\nkeep_last = 2\nmin_length = 5").ff1_domain(),
+            Some(62u128.pow(3))
+        );
+        assert_eq!(spec("null", "").ff1_domain(), None);
+    }
+
+    #[test]
+    fn every_fpe_spec_builds_and_reports_the_properties_of_what_it_builds() {
+        let master = MasterKey::from_bytes(KeyId(1), [0; 32]);
+        let keys = FieldKeys::new(&master, "qa", "d");
+        for (name, params) in [
+            ("ff1", "alphabet = \"digits\"\nmin_length = 8"),
+            ("fpe_card", ""),
+            ("fpe_cn_id", ""),
+            ("fpe_cn_id", "region = \"city\""),
+            ("fpe_mobile", ""),
+            ("fpe_uscc", ""),
+            ("fpe_email", ""),
+            ("fpe_email", "domain = \"replace\""),
+            ("fpe_account", ""),
+        ] {
+            let s = spec(name, params);
+            let t = s.build(keys).unwrap();
+            assert_eq!(t.name(), s.name());
+            assert_eq!(t.properties(), s.properties(), "{name} {params}");
+        }
+        assert!(
+            !spec("fpe_cn_id", "region = \"province\"")
+                .properties()
+                .reversible
+        );
+        assert!(spec("fpe_cn_id", "").properties().reversible);
     }
 }

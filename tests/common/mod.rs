@@ -2,6 +2,8 @@
 //! never depend on a key on the machine or on `TUOMIN_MASTER_KEY`.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 
 use tuomin::keys::{KeyId, MasterKey};

@@ -1,0 +1,86 @@
+//! [`Parse`]: prepare a statement (extended protocol).
+
+use std::fmt;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::pg::codec::{DecodeError, EncodeError, FrontendTag, Reader, write_message};
+
+/// Parse. `Debug` shows the statement name but not the SQL text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Parse {
+    /// Prepared statement name; empty for the unnamed statement.
+    pub statement: String,
+    /// The SQL text (one statement).
+    pub sql: String,
+    /// Parameter type OIDs the client fixes; 0 leaves a type unspecified.
+    pub param_types: Vec<u32>,
+}
+
+impl Parse {
+    /// This message's tag.
+    pub const TAG: FrontendTag = FrontendTag::Parse;
+
+    /// Decodes the body.
+    pub fn decode(body: &Bytes) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(body);
+        let statement = r.cstr()?.to_owned();
+        let sql = r.cstr()?.to_owned();
+        let n = r.count("parameter type count")?;
+        let param_types = (0..n).map(|_| r.u32()).collect::<Result<_, _>>()?;
+        r.finish()?;
+        Ok(Parse {
+            statement,
+            sql,
+            param_types,
+        })
+    }
+
+    /// Appends the message to `buf`.
+    pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
+        write_message(buf, Some(Self::TAG.into()), |w| {
+            w.cstr("statement name", &self.statement)?;
+            w.cstr("query", &self.sql)?;
+            w.count("parameter types", self.param_types.len())?;
+            self.param_types.iter().for_each(|oid| w.u32(*oid));
+            Ok(())
+        })
+    }
+}
+
+impl fmt::Debug for Parse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parse")
+            .field("statement", &self.statement)
+            .field("sql_len", &self.sql.len())
+            .field("param_types", &self.param_types)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pg::codec::test_util::one_frame;
+
+    #[test]
+    fn parse_round_trips() {
+        let msg = Parse {
+            statement: "s1".into(),
+            sql: "select $1::int + $2".into(),
+            param_types: vec![23, 0],
+        };
+        let mut buf = BytesMut::new();
+        msg.encode(&mut buf).unwrap();
+        assert_eq!(Parse::decode(&one_frame(&buf).body()), Ok(msg));
+    }
+
+    #[test]
+    fn parse_with_fewer_types_than_announced_is_refused() {
+        let body = Bytes::from_static(b"\0select 1\0\0\x02\0\0\0\x17");
+        assert!(matches!(
+            Parse::decode(&body),
+            Err(DecodeError::UnexpectedEnd { .. })
+        ));
+    }
+}
