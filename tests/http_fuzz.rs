@@ -1,0 +1,85 @@
+//! The JSON masker never panics, whatever the upstream sends: arbitrary bytes, and
+//! arbitrary JSON documents (which must come out valid JSON, or be refused).
+
+// tests/common/pg.rs (the PostgreSQL harness) detaches its watchdog on purpose.
+#![allow(clippy::zombie_processes)]
+
+mod common;
+
+use proptest::prelude::*;
+use tuomin::http::json::{mask_json, mask_ndjson};
+use tuomin::http::plan::MaskPlan;
+
+fn plan() -> MaskPlan {
+    let dir = common::PolicyDir::new();
+    let path = dir.write(
+        r#"
+[json_keys]
+name = "name"
+cvv = "cvv"
+mobile = "mobile"
+card_no = "card_number"
+n = "internal_id"
+
+[consumers.vendor]
+scenario = "outsourced"
+key_scope = "vendor"
+
+[http]
+listen = "127.0.0.1:0"
+[[http.routes]]
+name = "r"
+path = "/r"
+upstream = "http://127.0.0.1:9"
+c3 = "remove"
+unclassified = "pass"
+unclassified_pass_reason = "fuzzing"
+fields = { "$..deep[*].x" = "name" }
+"#,
+    );
+    let policy = tuomin::config::load(&path).unwrap();
+    let route = &policy.http.as_ref().unwrap().routes[0];
+    MaskPlan::build(&policy, "vendor", route)
+}
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let key = prop::sample::select(vec![
+        "name", "cvv", "mobile", "card_no", "n", "deep", "x", "other",
+    ]);
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        "[0-9]{0,20}".prop_map(serde_json::Value::from),
+        ".{0,12}".prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(5, 64, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..5).prop_map(|kv| {
+                serde_json::Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_masker(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let plan = plan();
+        let _ = mask_json(&plan, &bytes);
+        let _ = mask_ndjson(&plan, &bytes);
+    }
+
+    #[test]
+    fn arbitrary_documents_come_out_as_json_without_c3(doc in json_value()) {
+        let plan = plan();
+        let bytes = serde_json::to_vec(&doc).unwrap();
+        if let Ok((out, _)) = mask_json(&plan, &bytes) {
+            let back: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            prop_assert!(!back.to_string().contains("\"cvv\""));
+        }
+    }
+}
