@@ -121,7 +121,7 @@ mod tests {
     #[test]
     fn a_small_body_that_inflates_past_the_cap_is_a_bomb() {
         let bomb = gzip(&vec![b' '; 10 << 20]);
-        assert!(bomb.len() < 20_000);
+        assert!(bomb.len() < 100_000, "a bomb is small");
         let err = decode(Bytes::from(bomb), &codings(Some("gzip")), 1 << 20).unwrap_err();
         assert!(matches!(err, BodyError::Bomb { .. }), "{err}");
     }
