@@ -105,12 +105,18 @@ pub fn run(config: &Path) -> Result<String> {
     Ok(out)
 }
 
+/// `.tuomin/` beside the policy's folder (the repository root for `config/demo.toml`),
+/// where the demo policy also keeps its key and audit trail.
 fn demo_home(config: &Path) -> PathBuf {
     let dir = config
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    dir.join("..").join(".tuomin")
+    match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join(".tuomin"),
+        Some(_) => PathBuf::from(".tuomin"),
+        None => dir.join("..").join(".tuomin"),
+    }
 }
 
 /// Creates the policy's master key file when neither it nor the key variable exists.

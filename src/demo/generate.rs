@@ -143,16 +143,43 @@ impl DemoData {
             };
             let when = values::moment_between(rng, opened, bank_days().1 + 1);
             let debit = rng.random_bool(0.6);
+            // A quarter of transfers go to another account of the bank, so joins of
+            // counterparty_account on accounts.account_no find rows.
+            let (counterparty_name, counterparty_account) =
+                match self.internal_counterparty(rng, customer) {
+                    Some(internal) => internal,
+                    None => (counterparty_name, values::account_number(rng)),
+                };
             self.transactions.push(Transaction {
                 txn_id: self.transactions.len() as i64 + 1,
                 account_id: account.account_id,
                 amount: values::money(rng, 50_000, debit),
                 counterparty_name,
-                counterparty_account: values::account_number(rng),
+                counterparty_account,
                 memo: values::memo(rng, &card_no, mobile),
                 created_at: values::timestamp(when),
             });
         }
+    }
+}
+
+impl DemoData {
+    /// One in four times: an earlier account of the bank and its owner's name.
+    fn internal_counterparty(
+        &self,
+        rng: &mut StdRng,
+        current: &Customer,
+    ) -> Option<(String, String)> {
+        if self.accounts.is_empty() || !rng.random_bool(0.25) {
+            return None;
+        }
+        let other = &self.accounts[rng.random_range(0..self.accounts.len())];
+        let owner = self
+            .customers
+            .iter()
+            .find(|c| c.customer_id == other.customer_id)
+            .unwrap_or(current);
+        Some((owner.name.clone(), other.account_no.clone()))
     }
 }
 

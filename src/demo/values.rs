@@ -6,6 +6,8 @@ use rand::Rng;
 use rand::rngs::StdRng;
 
 use crate::transform::calendar::{civil_from_days, days_from_civil};
+use crate::transform::card::luhn_check_digit;
+use crate::transform::cn_id::cn_id_check_char;
 use crate::transform::dictionaries::{self, GIVEN_FEMALE, GIVEN_MALE, STREETS, regions};
 
 /// UnionPay-style BINs (all start with 62) and the card length issued under each.
@@ -27,38 +29,6 @@ const MOBILE_PREFIXES: &[&str] = &[
 
 /// Domains reserved for examples (RFC 2606 / RFC 6761): no demo e-mail is anyone's.
 const EMAIL_DOMAINS: &[&str] = &["example.com", "example.net", "example.org"];
-
-const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const ID_CHECK_CHARS: &[u8; 11] = b"10X98765432";
-
-/// The Luhn check digit of `body` (digits only).
-pub fn luhn_check_digit(body: &str) -> u8 {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 0 {
-                let twice = d * 2;
-                if twice > 9 { twice - 9 } else { twice }
-            } else {
-                d
-            }
-        })
-        .sum();
-    ((10 - sum % 10) % 10) as u8
-}
-
-/// The GB 11643 check character of the first 17 digits of an ID number.
-pub fn id_check_char(first17: &str) -> char {
-    let sum: u32 = first17
-        .bytes()
-        .zip(ID_WEIGHTS)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    char::from(ID_CHECK_CHARS[(sum % 11) as usize])
-}
 
 fn digits(rng: &mut StdRng, n: usize) -> String {
     (0..n)
@@ -90,7 +60,8 @@ pub fn id_number(rng: &mut StdRng, district: u32, birth: i64, female: bool) -> S
     let (y, m, d) = civil_from_days(birth);
     let seq = rng.random_range(0..500u32) * 2 + u32::from(!female);
     let first17 = format!("{district:06}{y:04}{m:02}{d:02}{seq:03}");
-    let check = id_check_char(&first17);
+    // `first17` is 17 ASCII digits by construction, so the check character exists.
+    let check = cn_id_check_char(first17.as_bytes()).map_or('0', char::from);
     format!("{first17}{check}")
 }
 
@@ -153,7 +124,8 @@ pub fn password_hash(rng: &mut StdRng) -> String {
 pub fn card_number(rng: &mut StdRng) -> String {
     let (bin, len) = CARD_BINS[rng.random_range(0..CARD_BINS.len())];
     let body = format!("{bin}{}", digits(rng, len - bin.len() - 1));
-    let check = luhn_check_digit(&body);
+    // `body` is ASCII digits by construction, so the check digit exists.
+    let check = luhn_check_digit(body.as_bytes()).map_or('0', char::from);
     format!("{body}{check}")
 }
 

@@ -306,7 +306,7 @@ pub enum BucketStyle {
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GeneralizeNumberParams {
-    /// Bucket width, a positive decimal written as a string or number, e.g. `1000`.
+    /// Bucket width, a positive number, e.g. `1000` or `0.5`.
     pub bucket: f64,
     #[serde(default)]
     pub style: BucketStyle,
@@ -404,10 +404,11 @@ impl TransformSpec {
             | TransformSpec::MaskAddress(_)
             | TransformSpec::FakeName(_)
             | TransformSpec::FakeAddress(_)
-            | TransformSpec::GeneralizeNumber(_)
             | TransformSpec::GeneralizeDate(_)
+            | TransformSpec::Noise(_)
             | TransformSpec::DateShift(_) => (false, true, true),
-            TransformSpec::Noise(_) => (false, true, true),
+            // A `low-high` range is text: it no longer fits a numeric column.
+            TransformSpec::GeneralizeNumber(p) => (false, p.style == BucketStyle::Floor, true),
         };
         Properties {
             deterministic: true,

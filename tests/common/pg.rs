@@ -286,12 +286,13 @@ fn start_with_watchdog(user: Option<&str>, postgres: &Path, args: &[String], bas
         std::process::id(),
         base.display()
     );
-    as_user(user, Path::new("/bin/sh"), &["-c".into(), script])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
+    // The outer shell starts the watchdog in the background and exits at once; the
+    // watchdog is adopted by init and outlives nothing but this test process.
+    let detached = format!("( {script} ) </dev/null >/dev/null 2>&1 &");
+    let status = as_user(user, Path::new("/bin/sh"), &["-c".into(), detached])
+        .status()
         .expect("start postgres");
+    assert!(status.success(), "starting postgres failed");
 }
 
 fn wait_ready(server: &PgServer, base: &Path) {
