@@ -79,7 +79,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         .map(|u| *u.get_ref())
         .unwrap_or_default();
     let http = file.http.as_ref().and_then(|h| {
-        super::http::compile(h, &categories, &mut dictionary, &consumers, unclassified, p)
+        super::http_compile::compile(h, &categories, &mut dictionary, &consumers, unclassified, p)
     });
     validate::unclassified(&file.defaults, p);
     let audit = file.audit.as_ref().and_then(|a| audit_config(a, p));

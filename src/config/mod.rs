@@ -5,6 +5,7 @@
 mod compile;
 mod error;
 pub mod http;
+mod http_compile;
 mod load;
 pub mod schema;
 mod validate;

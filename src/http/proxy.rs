@@ -18,9 +18,10 @@ use super::gateway::{Gateway, Route};
 use super::json::{Report, mask_json, mask_ndjson};
 use super::limits::Limits;
 use super::lookup;
-use super::routes::unsafe_path;
+use super::routes::{Params, unsafe_path};
 use super::upstream::{self, Outgoing};
 use crate::audit::{AuditDecision, AuditEvent, AuditField, AuditLog, Channel};
+use crate::policy::Consumer;
 use crate::serve::Registry;
 
 /// State shared by every connection of the HTTP listener.
@@ -77,6 +78,13 @@ pub async fn handle(
     Ok(response)
 }
 
+/// What admission found: the route, its path parameters, and the consumer.
+struct Admitted<'g> {
+    route: &'g Route,
+    params: Params<'g>,
+    consumer: &'g Consumer,
+}
+
 async fn proxy(
     shared: &Shared,
     gw: &Gateway,
@@ -85,10 +93,37 @@ async fn proxy(
     ctx: &mut Ctx,
 ) -> Result<Response<Full<Bytes>>, GatewayError> {
     let path = req.uri().path().to_owned();
-    if unsafe_path(&path) {
+    let admitted = admit(shared, gw, conn, &req, &path, ctx)?;
+    let outgoing = forward_request(gw, conn, &admitted, req, &path).await?;
+    let timeout = gw.config.upstream_timeout;
+    let fetched = tokio::time::timeout(timeout, fetch(gw, admitted.route, outgoing)).await;
+    let (mut head, raw) =
+        fetched.map_err(|_| GatewayError::UpstreamTimeout(timeout.as_millis()))??;
+    let (body, report) = filter(gw, &admitted, &mut head, raw)?;
+    let consumer = admitted.consumer;
+    shared
+        .limits
+        .records(&consumer.name, &consumer.access, report.records)
+        .map_err(GatewayError::RateLimited)?;
+    ctx.report = report;
+    head.headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    Ok(Response::from_parts(head, Full::new(body)))
+}
+
+/// Path safety, route, identity, enablement, request rate.
+fn admit<'g>(
+    shared: &Shared,
+    gw: &'g Gateway,
+    conn: &ConnInfo,
+    req: &Request<Incoming>,
+    path: &'g str,
+    ctx: &mut Ctx,
+) -> Result<Admitted<'g>, GatewayError> {
+    if unsafe_path(path) {
         return Err(GatewayError::UnsafePath);
     }
-    let routed = gw.route(req.method(), &path);
+    let routed = gw.route(req.method(), path);
     if let Some((route, _)) = &routed {
         ctx.route = Some(route.config.name.clone());
         ctx.fingerprint = format!("{} {}", req.method(), route.config.pattern.as_str());
@@ -121,7 +156,21 @@ async fn proxy(
         .limits
         .request(&consumer.name, &consumer.access)
         .map_err(GatewayError::RateLimited)?;
+    Ok(Admitted {
+        route,
+        params,
+        consumer,
+    })
+}
 
+/// The request body under its cap, lookups applied, and the request for the upstream.
+async fn forward_request(
+    gw: &Gateway,
+    conn: &ConnInfo,
+    admitted: &Admitted<'_>,
+    req: Request<Incoming>,
+    path: &str,
+) -> Result<Request<Full<Bytes>>, GatewayError> {
     let (parts, incoming) = req.into_parts();
     let body = body::collect(incoming, gw.config.max_request_body)
         .await
@@ -131,10 +180,10 @@ async fn proxy(
         })?;
     let rewritten = lookup::rewrite(
         &gw.policy,
-        &consumer.name,
-        &route.config,
-        &params,
-        &path,
+        &admitted.consumer.name,
+        &admitted.route.config,
+        &admitted.params,
+        path,
         parts.uri.query(),
         body,
     )?;
@@ -142,8 +191,8 @@ async fn proxy(
         Some(q) => format!("{}?{q}", rewritten.path),
         None => rewritten.path.clone(),
     };
-    let outgoing = upstream::request(Outgoing {
-        upstream: &route.config.upstream,
+    upstream::request(Outgoing {
+        upstream: &admitted.route.config.upstream,
         method: parts.method,
         path_and_query,
         headers: parts.headers,
@@ -151,64 +200,56 @@ async fn proxy(
         client: conn.peer,
         tls: conn.tls,
         api_key_header: &gw.config.api_key_header,
-        consumer: &consumer.name,
+        consumer: &admitted.consumer.name,
     })
-    .map_err(GatewayError::UpstreamUnreachable)?;
+    .map_err(GatewayError::UpstreamUnreachable)
+}
 
-    let timeout = gw.config.upstream_timeout;
-    let fetched = tokio::time::timeout(timeout, fetch(gw, route, outgoing)).await;
-    let (mut head, raw) =
-        fetched.map_err(|_| GatewayError::UpstreamTimeout(timeout.as_millis()))??;
+/// The body filter, at end of stream: redirects checked, pass-through or decode + mask.
+fn filter(
+    gw: &Gateway,
+    admitted: &Admitted<'_>,
+    head: &mut http::response::Parts,
+    raw: Bytes,
+) -> Result<(Bytes, Report), GatewayError> {
+    let route = admitted.route;
     let plan = route
         .plans
-        .get(&consumer.name)
+        .get(&admitted.consumer.name)
         .ok_or(GatewayError::UnknownCredentials)?;
     if head.status.is_redirection() {
         upstream::redirect(&mut head.headers, &route.config.upstream)?;
     }
     let media = media_type(&head.headers);
-    let (body, report) = if raw.is_empty() {
+    if raw.is_empty() {
         upstream::clean_passed(&mut head.headers);
-        (raw, Report::default())
-    } else if route.config.pass_through.contains(&media) {
+        return Ok((raw, Report::default()));
+    }
+    if route.config.pass_through.contains(&media) {
         upstream::clean_passed(&mut head.headers);
-        (
-            raw,
-            Report {
-                records: 1,
-                ..Report::default()
-            },
-        )
-    } else {
-        let encoding = head
-            .headers
-            .get(header::CONTENT_ENCODING)
-            .and_then(|v| v.to_str().ok());
-        let codings = body::codings(encoding);
-        let decoded = body::decode(raw, &codings, gw.config.max_decompressed_body)?;
-        let (masked, report) = if is_ndjson(&media) {
-            mask_ndjson(plan, &decoded)?
-        } else if is_json(&media) {
-            mask_json(plan, &decoded)?
-        } else {
-            let shown = if media.is_empty() {
-                "no content type".into()
-            } else {
-                media.clone()
-            };
-            return Err(GatewayError::NotJson(shown));
+        let report = Report {
+            records: 1,
+            ..Report::default()
         };
-        upstream::clean_rewritten(&mut head.headers);
-        (Bytes::from(masked), report)
+        return Ok((raw, report));
+    }
+    let encoding = head
+        .headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let codings = body::codings(encoding);
+    let decoded = body::decode(raw, &codings, gw.config.max_decompressed_body)?;
+    let (masked, report) = if is_ndjson(&media) {
+        mask_ndjson(plan, &decoded)?
+    } else if is_json(&media) {
+        mask_json(plan, &decoded)?
+    } else if media.is_empty() {
+        return Err(GatewayError::NotJson("no content type".into()));
+    } else {
+        return Err(GatewayError::NotJson(media));
     };
-    shared
-        .limits
-        .records(&consumer.name, &consumer.access, report.records)
-        .map_err(GatewayError::RateLimited)?;
-    ctx.report = report;
-    head.headers
-        .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-    Ok(Response::from_parts(head, Full::new(body)))
+    upstream::clean_rewritten(&mut head.headers);
+    Ok((Bytes::from(masked), report))
 }
 
 async fn fetch(
