@@ -7,7 +7,7 @@
 mod common;
 
 use proptest::prelude::*;
-use tuomin::http::json::{mask_json, mask_ndjson};
+use tuomin::http::json::{MaskError, mask_json, mask_json_tree, mask_ndjson};
 use tuomin::http::plan::MaskPlan;
 
 fn plan() -> MaskPlan {
@@ -71,6 +71,28 @@ proptest! {
         let plan = plan();
         let _ = mask_json(&plan, &bytes);
         let _ = mask_ndjson(&plan, &bytes);
+    }
+
+    #[test]
+    fn the_streaming_masker_agrees_with_the_tree_masker(doc in json_value(), pretty in any::<bool>()) {
+        let plan = plan();
+        let bytes = if pretty { serde_json::to_vec_pretty(&doc) } else { serde_json::to_vec(&doc) }.unwrap();
+        match (mask_json(&plan, &bytes), mask_json_tree(&plan, &bytes)) {
+            (Ok((stream, rs)), Ok((tree, rt))) => {
+                let a: serde_json::Value = serde_json::from_slice(&stream).unwrap();
+                let b: serde_json::Value = serde_json::from_slice(&tree).unwrap();
+                prop_assert_eq!(a, b);
+                prop_assert_eq!(rs.records, rt.records);
+                prop_assert_eq!(rs.fields, rt.fields);
+            }
+            (Err(MaskError::Refused { path: p1, .. }), Err(MaskError::Refused { path: p2, .. })) => {
+                prop_assert_eq!(p1, p2);
+            }
+            (Err(MaskError::Transform { path: p1, .. }), Err(MaskError::Transform { path: p2, .. })) => {
+                prop_assert_eq!(p1, p2);
+            }
+            (a, b) => prop_assert!(false, "stream {:?} vs tree {:?}", a.map(|x| x.0.len()), b.map(|x| x.0.len())),
+        }
     }
 
     #[test]

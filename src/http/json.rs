@@ -7,6 +7,7 @@
 //!
 //! The body filter of the gateway: it runs on the whole body at end of stream.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -16,7 +17,7 @@ use super::plan::{MaskPlan, Rule};
 use crate::audit::AuditField;
 use crate::config::http::C3Mode;
 use crate::policy::{Decision, Refusal};
-use crate::transform::{Context, TransformError};
+use crate::transform::{Context, Transform, TransformError};
 
 /// What masking a body found, for the audit record.
 #[derive(Debug, Default)]
@@ -68,15 +69,25 @@ pub fn mask_value(
     Ok(())
 }
 
-/// Parses, masks and re-serialises a JSON body.
+/// Masks a JSON body: the streaming masker, or the tree masker when a rule needs a
+/// sibling value (`subject`) that may come after the value itself.
 pub fn mask_json(plan: &MaskPlan, body: &[u8]) -> Result<(Vec<u8>, Report), MaskError> {
+    if plan.has_subjects {
+        return mask_json_tree(plan, body);
+    }
+    let mut report = Report::default();
+    let out = super::stream::mask(plan, body, &mut report)?;
+    Ok((out, report))
+}
+
+/// The tree masker: parse, mask in place, re-serialise. The streaming masker's
+/// reference, and the path for rules with subjects.
+pub fn mask_json_tree(plan: &MaskPlan, body: &[u8]) -> Result<(Vec<u8>, Report), MaskError> {
     let mut value: Value =
         serde_json::from_slice(body).map_err(|e| MaskError::Malformed(e.classify_text()))?;
-    let mut report = Report {
-        records: count_records(&value),
-        ..Report::default()
-    };
+    let mut report = Report::default();
     mask_value(plan, &mut value, &mut report)?;
+    report.records = count_records(&value);
     let out = serde_json::to_vec(&value).map_err(|e| MaskError::Malformed(e.to_string()))?;
     Ok((out, report))
 }
@@ -89,12 +100,14 @@ pub fn mask_ndjson(plan: &MaskPlan, body: &[u8]) -> Result<(Vec<u8>, Report), Ma
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let mut value: Value =
-            serde_json::from_slice(line).map_err(|e| MaskError::Malformed(e.classify_text()))?;
-        mask_value(plan, &mut value, &mut report)?;
-        serde_json::to_writer(&mut out, &value).map_err(|e| MaskError::Malformed(e.to_string()))?;
+        let (masked, line_report) = mask_json(plan, line)?;
+        out.extend_from_slice(&masked);
         out.push(b'\n');
         report.records += 1;
+        report.transformed |= line_report.transformed;
+        for (source, field) in line_report.fields {
+            report.fields.entry(source).or_insert(field);
+        }
     }
     Ok((out, report))
 }
@@ -115,7 +128,7 @@ impl Classify for serde_json::Error {
     }
 }
 
-/// Records in a response: a top-level array's length, or that of the first array
+/// Records in a (masked) response: a top-level array's length, or that of the first array
 /// member of a top-level object (`{"data": […]}`), else one.
 fn count_records(value: &Value) -> u64 {
     match value {
@@ -138,7 +151,7 @@ impl<'p> Walker<'p, '_> {
     fn walk(
         &mut self,
         value: &mut Value,
-        path: &mut Vec<Elem>,
+        path: &mut Vec<Elem<'static>>,
         key: Option<&str>,
         inherited: Option<&'p Rule>,
         subject: Option<&str>,
@@ -163,7 +176,7 @@ impl<'p> Walker<'p, '_> {
                 };
                 let mut removed = Vec::new();
                 for (k, child) in map.iter_mut() {
-                    path.push(Elem::Key(k.clone()));
+                    path.push(Elem::Key(k.clone().into()));
                     let subj = subjects
                         .iter()
                         .find(|(sk, _)| sk == k)
@@ -206,12 +219,12 @@ impl<'p> Walker<'p, '_> {
     fn subjects(
         &self,
         map: &serde_json::Map<String, Value>,
-        path: &[Elem],
+        path: &[Elem<'_>],
     ) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let mut child = path.to_vec();
         for k in map.keys() {
-            child.push(Elem::Key(k.clone()));
+            child.push(Elem::Key(k.clone().into()));
             let subject = self
                 .plan
                 .rule_at(&child, Some(k))
@@ -228,10 +241,10 @@ impl<'p> Walker<'p, '_> {
         &mut self,
         rule: &Rule,
         refusal: &Refusal,
-        path: &[Elem],
+        path: &[Elem<'_>],
     ) -> Result<Verdict, MaskError> {
         if rule.never_leaves() && self.plan.c3 == C3Mode::Remove {
-            self.note(rule, "removed");
+            note(self.report, rule, "removed");
             return Ok(Verdict::Remove);
         }
         Err(MaskError::Refused {
@@ -245,29 +258,24 @@ impl<'p> Walker<'p, '_> {
         &mut self,
         rule: &Rule,
         value: &mut Value,
-        path: &[Elem],
+        path: &[Elem<'_>],
         subject: Option<&str>,
     ) -> Result<Verdict, MaskError> {
         let transform = match &rule.decision {
             Decision::Pass { .. } => {
-                self.note(rule, "pass");
+                note(self.report, rule, "pass");
                 return Ok(Verdict::Keep);
             }
             Decision::Refuse(refusal) => return self.refuse(rule, refusal, path),
             Decision::Transform { transform, .. } => transform,
         };
-        let ctx = Context { subject };
-        let result = match &*value {
-            Value::String(s) => transform.apply(s, &ctx),
-            Value::Number(n) => transform.apply(&n.to_string(), &ctx),
-            Value::Bool(b) => transform.apply(if *b { "true" } else { "false" }, &ctx),
+        let text: Cow<'_, str> = match &*value {
+            Value::String(s) => Cow::Borrowed(s.as_str()),
+            Value::Number(n) => Cow::Owned(n.to_string()),
+            Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
             _ => return Ok(Verdict::Keep),
         };
-        let output = result.map_err(|error| MaskError::Transform {
-            path: display(path),
-            source_name: rule.source.clone(),
-            error,
-        })?;
+        let output = apply_text(transform.as_ref(), &text, subject, path, rule)?;
         *value = match (output, &*value) {
             (None, _) => Value::Null,
             (Some(out), Value::String(_)) => Value::String(out),
@@ -277,27 +285,45 @@ impl<'p> Walker<'p, '_> {
                 .or_else(|_| out.parse::<bool>().map(Value::Bool))
                 .unwrap_or(Value::String(out)),
         };
-        self.note(rule, transform.name());
+        note(self.report, rule, transform.name());
         self.report.transformed = true;
         Ok(Verdict::Keep)
     }
+}
 
-    fn note(&mut self, rule: &Rule, transform: &str) {
-        if self.report.fields.contains_key(&rule.source) {
-            return;
-        }
-        self.report.fields.insert(
-            rule.source.clone(),
-            AuditField {
-                field: rule.source.clone(),
-                grade: rule
-                    .grade
-                    .map_or_else(|| "unclassified".to_owned(), |g| g.to_string()),
-                category: rule.category.clone(),
-                transform: transform.to_owned(),
-            },
-        );
+/// Applies a transform to the text of one value; the error names the place, never the value.
+pub(super) fn apply_text(
+    transform: &dyn Transform,
+    text: &str,
+    subject: Option<&str>,
+    path: &[Elem<'_>],
+    rule: &Rule,
+) -> Result<Option<String>, MaskError> {
+    transform
+        .apply(text, &Context { subject })
+        .map_err(|error| MaskError::Transform {
+            path: display(path),
+            source_name: rule.source.clone(),
+            error,
+        })
+}
+
+/// Records, once per rule, the field and what was done to it.
+pub(super) fn note(report: &mut Report, rule: &Rule, transform: &str) {
+    if report.fields.contains_key(&rule.source) {
+        return;
     }
+    report.fields.insert(
+        rule.source.clone(),
+        AuditField {
+            field: rule.source.clone(),
+            grade: rule
+                .grade
+                .map_or_else(|| "unclassified".to_owned(), |g| g.to_string()),
+            category: rule.category.clone(),
+            transform: transform.to_owned(),
+        },
+    );
 }
 
 fn scalar_text(value: &Value) -> Option<String> {

@@ -5,6 +5,7 @@
 //! (the key at any depth). Anything else (filters, slices, unions, `..*`) is refused
 //! at load: a rule the gateway cannot apply exactly must not load (fail closed).
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// One step of a path.
@@ -33,10 +34,10 @@ impl fmt::Debug for JsonPath {
     }
 }
 
-/// One element of a concrete location in a document.
+/// One element of a concrete location in a document (keys borrowed where they can be).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Elem {
-    Key(String),
+pub enum Elem<'a> {
+    Key(Cow<'a, str>),
     Index(usize),
 }
 
@@ -76,25 +77,26 @@ impl JsonPath {
     }
 
     /// Whether the concrete location `path` is one this path names.
-    pub fn matches(&self, path: &[Elem]) -> bool {
+    pub fn matches(&self, path: &[Elem<'_>]) -> bool {
         matches_steps(&self.steps, path)
     }
 }
 
-fn matches_steps(steps: &[Step], path: &[Elem]) -> bool {
+fn matches_steps(steps: &[Step], path: &[Elem<'_>]) -> bool {
     let Some((step, rest)) = steps.split_first() else {
         return path.is_empty();
     };
     if let Step::Descend(key) = step {
         return (0..path.len()).any(|j| {
-            matches!(&path[j], Elem::Key(k) if k == key) && matches_steps(rest, &path[j + 1..])
+            matches!(&path[j], Elem::Key(k) if k.as_ref() == key.as_str())
+                && matches_steps(rest, &path[j + 1..])
         });
     }
     let Some((elem, tail)) = path.split_first() else {
         return false;
     };
     let here = match (step, elem) {
-        (Step::Key(k), Elem::Key(e)) => k == e,
+        (Step::Key(k), Elem::Key(e)) => k.as_str() == e.as_ref(),
         (Step::Index(i), Elem::Index(e)) => i == e,
         (Step::AnyIndex, Elem::Index(_)) | (Step::AnyKey, Elem::Key(_)) => true,
         _ => false,
@@ -165,7 +167,7 @@ fn bracket(inner: &str) -> Result<Step, String> {
 }
 
 /// Writes a concrete location the way the policy writes paths: `$.data[0].cvv`.
-pub fn display(path: &[Elem]) -> String {
+pub fn display(path: &[Elem<'_>]) -> String {
     let mut out = String::from("$");
     for elem in path {
         match elem {
@@ -188,7 +190,7 @@ pub fn display(path: &[Elem]) -> String {
 mod tests {
     use super::*;
 
-    fn k(s: &str) -> Elem {
+    fn k(s: &str) -> Elem<'_> {
         Elem::Key(s.into())
     }
 

@@ -156,12 +156,16 @@ fn rewrite_body(
         .map_err(|_| bad("the request body could not be rewritten".into()))
 }
 
-fn find<'v>(doc: &'v mut Value, steps: &[Step], path: &mut Vec<Elem>) -> Option<&'v mut Value> {
+fn find<'v>(
+    doc: &'v mut Value,
+    steps: &[Step],
+    path: &mut Vec<Elem<'static>>,
+) -> Option<&'v mut Value> {
     let mut here = doc;
     for step in steps {
         here = match (step, here) {
             (Step::Key(k), Value::Object(map)) => {
-                path.push(Elem::Key(k.clone()));
+                path.push(Elem::Key(k.clone().into()));
                 map.get_mut(k)?
             }
             (Step::Index(i), Value::Array(items)) => {

@@ -6,7 +6,8 @@
 //! - [`proxy`]: one request, phase by phase, with its audit record.
 //! - [`identity`]: who is calling. [`routes`]: path patterns. [`limits`]: 429s.
 //! - [`upstream`]: the client side and header hygiene. [`body`]: caps, decoding.
-//! - [`plan`], [`json`], [`jsonpath`]: the response body filter.
+//! - [`plan`], [`stream`] (one pass over the bytes), [`json`] (the tree masker, its
+//!   reference), [`jsonpath`]: the response body filter.
 //! - [`lookup`]: pseudonyms in requests mapped back to real values.
 //! - [`gateway`]: the snapshot of one policy, swapped on reload.
 //! - [`error`]: every refusal, with its status and who is at fault.
@@ -23,6 +24,7 @@ pub mod plan;
 pub mod proxy;
 pub mod routes;
 pub mod server;
+pub mod stream;
 pub mod tls;
 pub mod upstream;
 

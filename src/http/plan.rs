@@ -79,7 +79,7 @@ impl MaskPlan {
 
     /// The rule of the node at `path` (whose key, or array's key, is `key`): a path rule
     /// first, then the key-name rule; a rule that never lets a value out wins over both.
-    pub fn rule_at(&self, path: &[Elem], key: Option<&str>) -> Option<&Arc<Rule>> {
+    pub fn rule_at(&self, path: &[Elem<'_>], key: Option<&str>) -> Option<&Arc<Rule>> {
         let by_path = self
             .paths
             .iter()
