@@ -74,6 +74,9 @@ nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
 PIDS+=($!)
 
 "$TUOMIN" keygen --out "$WORK/bench.key" >/dev/null
+# NO_AUDIT=1 measures without the audit trail (to see its share); default: recorded.
+AUDIT_SECTION=$'[audit]\nfile = "audit.jsonl"'
+[ "${NO_AUDIT:-0}" = 1 ] && AUDIT_SECTION=""
 KEY_OUT="$("$TUOMIN" passwd --api-key)"
 KEY="$(echo "$KEY_OUT" | sed -n 's/^key: //p')"
 HASH_LINE="$(echo "$KEY_OUT" | grep '^api_keys')"
@@ -82,8 +85,7 @@ version = 1
 [keys]
 master_key_file = "bench.key"
 master_key_env = "TUOMIN_BENCH_KEY_NEVER_SET"
-[audit]
-file = "audit.jsonl"
+$AUDIT_SECTION
 [categories.api_meta]
 grade = "C1"
 [json_keys]
@@ -137,6 +139,13 @@ run() { # label url [header]
   echo "$1 $rps $(echo "$out" | awk '/Latency/ {print $2}')"
 }
 
+if [ "${LATENCY:-0}" = 1 ]; then
+  for label in c d; do
+    url="http://127.0.0.1:$GW/bin/customer"; [ $label = d ] && url="http://127.0.0.1:$GW/json/customer"
+    echo "$label (one connection):"; wrk -t1 -c1 -d"${DURATION}s" -H "x-api-key: $KEY" "$url" | grep -E "Latency|Requests/sec"
+  done
+  exit 0
+fi
 echo "--- wrk -t2 -c$CONNS -d${DURATION}s, $(nproc) cores, loopback"
 A=$(run a "http://127.0.0.1:$UP/json/customer")
 B=$(run b "http://127.0.0.1:$NGX/json/customer")

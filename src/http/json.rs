@@ -26,6 +26,8 @@ pub struct Report {
     /// By source: the field, its grade and what was done.
     pub fields: BTreeMap<String, AuditField>,
     pub transformed: bool,
+    /// Rules already noted, by their index in the plan.
+    seen: Vec<bool>,
 }
 
 /// Why a body cannot be returned. Never holds a value.
@@ -310,6 +312,13 @@ pub(super) fn apply_text(
 
 /// Records, once per rule, the field and what was done to it.
 pub(super) fn note(report: &mut Report, rule: &Rule, transform: &str) {
+    if report.seen.get(rule.index).copied().unwrap_or(false) {
+        return;
+    }
+    if report.seen.len() <= rule.index {
+        report.seen.resize(rule.index + 1, false);
+    }
+    report.seen[rule.index] = true;
     if report.fields.contains_key(&rule.source) {
         return;
     }

@@ -2,6 +2,7 @@
 //! decided once when the policy is loaded, not per request or per value.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::jsonpath::{Elem, JsonPath};
@@ -20,6 +21,8 @@ pub struct Rule {
     pub category: Option<String>,
     /// The sibling key naming the person the value belongs to.
     pub subject: Option<String>,
+    /// Position in its plan (for the report's once-per-rule bookkeeping).
+    pub index: usize,
 }
 
 impl Rule {
@@ -29,11 +32,31 @@ impl Rule {
     }
 }
 
+/// FNV-1a: the key-name table is fixed when the policy loads and only looked up per
+/// request, so a keyed (DoS-resistant) hash buys nothing here and costs per leaf.
+#[derive(Clone, Copy, Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// The plan of one route for one consumer.
 #[derive(Debug)]
 pub struct MaskPlan {
     pub paths: Vec<(JsonPath, Arc<Rule>)>,
-    pub keys: HashMap<String, Arc<Rule>>,
+    pub keys: HashMap<String, Arc<Rule>, BuildHasherDefault<Fnv>>,
     pub unclassified: Arc<Rule>,
     pub c3: C3Mode,
     pub has_subjects: bool,
@@ -43,28 +66,32 @@ impl MaskPlan {
     /// Decides every rule of `route` for `consumer`.
     pub fn build(policy: &Policy, consumer: &str, route: &RouteConfig) -> MaskPlan {
         let table = route.table();
+        let mut index = 0;
+        let mut next = || {
+            index += 1;
+            index - 1
+        };
         let paths = route
             .fields
             .iter()
             .map(|(path, column)| {
-                (
-                    path.clone(),
-                    Arc::new(rule(policy, consumer, &table, column)),
-                )
+                let rule = rule(policy, consumer, &table, column, next());
+                (path.clone(), Arc::new(rule))
             })
             .collect();
         let keys = policy
             .table(JSON_TABLE)
             .map(|t| {
                 t.keys()
-                    .map(|k| (k.clone(), Arc::new(rule(policy, consumer, JSON_TABLE, k))))
+                    .map(|k| (k.clone(), Arc::new(rule(policy, consumer, JSON_TABLE, k, next()))))
                     .collect()
             })
             .unwrap_or_default();
+        let unclassified = Arc::new(unclassified(policy, route, next()));
         let mut plan = MaskPlan {
             paths,
             keys,
-            unclassified: Arc::new(unclassified(policy, route)),
+            unclassified,
             c3: route.c3,
             has_subjects: false,
         };
@@ -94,7 +121,7 @@ impl MaskPlan {
     }
 }
 
-fn rule(policy: &Policy, consumer: &str, table: &str, column: &str) -> Rule {
+fn rule(policy: &Policy, consumer: &str, table: &str, column: &str, index: usize) -> Rule {
     let field = policy.table(table).and_then(|t| t.get(column));
     let category = field.map(|f| f.category.clone());
     Rule {
@@ -106,10 +133,11 @@ fn rule(policy: &Policy, consumer: &str, table: &str, column: &str) -> Rule {
             .map(|c| c.grade),
         category,
         subject: field.and_then(|f| f.subject.clone()),
+        index,
     }
 }
 
-fn unclassified(policy: &Policy, route: &RouteConfig) -> Rule {
+fn unclassified(policy: &Policy, route: &RouteConfig, index: usize) -> Rule {
     let source = format!("http.{}.unclassified", route.name);
     let decision = match route.unclassified {
         Unclassified::Pass => Decision::Pass {
@@ -131,5 +159,6 @@ fn unclassified(policy: &Policy, route: &RouteConfig) -> Rule {
         grade: None,
         category: None,
         subject: None,
+        index,
     }
 }

@@ -227,10 +227,8 @@ fn filter(
     }
     if route.config.pass_through.contains(&media) {
         upstream::clean_passed(&mut head.headers);
-        let report = Report {
-            records: 1,
-            ..Report::default()
-        };
+        let mut report = Report::default();
+        report.records = 1;
         return Ok((raw, report));
     }
     let encoding = head
