@@ -95,7 +95,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Run the gateway (the HTTP listener of `[http]`); SIGHUP reloads the policy.
+    /// Run the gateway: the listeners of the policy's `[http]` and `[postgres]` sections
+    /// (either may be absent); SIGHUP reloads the policy, SIGTERM / SIGINT stop it.
     Serve {
         #[arg(long)]
         config: PathBuf,
@@ -112,11 +113,17 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         customers: u64,
     },
-    /// Print a new credential and the hash line to put in the policy.
+    /// Read a PostgreSQL password on standard input and print its SCRAM-SHA-256 verifier
+    /// for `[consumers.NAME] scram_verifier`; with --api-key, print a new HTTP API key
+    /// and the hash line for `[consumers.NAME] api_keys` instead.
     Passwd {
-        /// A new HTTP API key.
-        #[arg(long, required = true)]
+        #[arg(long)]
         api_key: bool,
+    },
+    /// Manage master key versions.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Write a new master key file (mode 0600); never overwrites.
     Keygen {
@@ -125,6 +132,20 @@ enum Command {
         /// The key's version number.
         #[arg(long, default_value_t = 1)]
         key_id: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Destroy a previous master key version: its pseudonyms become irreversible.
+    Retire {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        key_id: u32,
+        /// Confirm: this cannot be undone.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -267,7 +288,16 @@ fn run(command: Command) -> anyhow::Result<String> {
             seed,
             customers,
         } => cli::serve::sample_api(listen, seed, customers),
-        Command::Passwd { api_key: _ } => Ok(cli::passwd::api_key()),
+        Command::Passwd { api_key: true } => Ok(cli::passwd::api_key()),
+        Command::Passwd { api_key: false } => cli::scram_passwd::run(&mut std::io::stdin().lock()),
+        Command::Keys {
+            command:
+                KeysCommand::Retire {
+                    config,
+                    key_id,
+                    yes,
+                },
+        } => cli::keys::retire(&config, key_id, yes),
         Command::Keygen { out, key_id } => cli::keygen::run(&out, key_id).map(|m| m + "\n"),
     }
 }

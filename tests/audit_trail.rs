@@ -69,7 +69,7 @@ fn files(path: &Path) -> Vec<PathBuf> {
 }
 
 fn problem(path: &Path) -> Option<(PathBuf, usize, ProblemKind)> {
-    verify_files(&files(path), &key().hmac_key())
+    verify_files(&files(path), &|_| Some(key().hmac_key()))
         .problem
         .map(|p| (p.file, p.line, p.kind))
 }
@@ -87,7 +87,7 @@ fn an_untouched_trail_verifies_across_rotations() {
     let path = dir.path().join("audit.jsonl");
     write(&path, 4096, 40);
     assert!(files(&path).len() > 2, "rotation happened");
-    let report = verify_files(&files(&path), &key().hmac_key());
+    let report = verify_files(&files(&path), &|_| Some(key().hmac_key()));
     assert_eq!(report.problem, None);
     assert_eq!(report.records, 40);
     assert_eq!((report.first_seq, report.last_seq), (Some(1), Some(40)));
@@ -99,7 +99,7 @@ fn a_restart_continues_the_chain() {
     let path = dir.path().join("audit.jsonl");
     write(&path, 1 << 20, 5);
     write(&path, 1 << 20, 5);
-    let report = verify_files(&files(&path), &key().hmac_key());
+    let report = verify_files(&files(&path), &|_| Some(key().hmac_key()));
     assert_eq!(report.problem, None);
     assert_eq!(report.last_seq, Some(10));
 }
@@ -187,7 +187,7 @@ fn a_missing_first_file_is_found() {
     let path = dir.path().join("audit.jsonl");
     write(&path, 2048, 30);
     let all = files(&path);
-    let report = verify_files(&all[1..], &key().hmac_key());
+    let report = verify_files(&all[1..], &|_| Some(key().hmac_key()));
     // A trail that does not start at record 1 verifies from where it starts, and says so.
     assert!(report.first_seq.unwrap() > 1);
     assert_eq!(report.problem, None);
@@ -218,7 +218,7 @@ fn a_restart_after_a_cut_write_sets_the_cut_file_aside_and_goes_on() {
     assert_ne!(file, path);
     // The new file continues the chain from the last complete record (3), so it
     // verifies on its own from record 4.
-    let report = verify_files(std::slice::from_ref(&path), &key().hmac_key());
+    let report = verify_files(std::slice::from_ref(&path), &|_| Some(key().hmac_key()));
     assert_eq!(report.problem, None);
     assert_eq!((report.first_seq, report.last_seq), (Some(4), Some(5)));
 }
@@ -229,7 +229,12 @@ fn the_wrong_key_fails_verification() {
     let path = dir.path().join("audit.jsonl");
     write(&path, 1 << 20, 2);
     let other = audit_key(&MasterKey::from_bytes(KeyId(1), [8; 32])).hmac_key();
-    let report = verify_files(&files(&path), &other);
+    let unknown = verify_files(&files(&path), &|_| None);
+    assert_eq!(
+        unknown.problem.unwrap().kind,
+        ProblemKind::KeyUnavailable("k1".into())
+    );
+    let report = verify_files(&files(&path), &|_| Some(other.clone()));
     assert_eq!(report.problem.unwrap().kind, ProblemKind::Tampered);
 }
 

@@ -3,9 +3,6 @@
 //! integers, key order, C3 at any depth (refused, or removed), error bodies, NDJSON,
 //! redirects and header hygiene.
 
-// tests/common/pg.rs (the PostgreSQL harness) detaches its watchdog on purpose.
-#![allow(clippy::zombie_processes)]
-
 mod common;
 #[path = "common/http.rs"]
 mod gw;

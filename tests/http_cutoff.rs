@@ -3,9 +3,6 @@
 //! invalid policy is refused and the running one kept; rate and volume limits answer
 //! 429 and are recorded.
 
-// tests/common/pg.rs (the PostgreSQL harness) detaches its watchdog on purpose.
-#![allow(clippy::zombie_processes)]
-
 mod common;
 #[path = "common/http.rs"]
 mod gw;

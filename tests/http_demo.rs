@@ -2,9 +2,6 @@
 //! the same record, consistent across requests; C3 nowhere; masked-value lookup
 //! round trips; one audit record per request; curl as two vendors (the README's steps).
 
-// tests/common/pg.rs (the PostgreSQL harness) detaches its watchdog on purpose.
-#![allow(clippy::zombie_processes)]
-
 mod common;
 #[path = "common/http.rs"]
 mod gw;

@@ -1,9 +1,6 @@
 //! The JSON masker never panics, whatever the upstream sends: arbitrary bytes, and
 //! arbitrary JSON documents (which must come out valid JSON, or be refused).
 
-// tests/common/pg.rs (the PostgreSQL harness) detaches its watchdog on purpose.
-#![allow(clippy::zombie_processes)]
-
 mod common;
 
 use proptest::prelude::*;

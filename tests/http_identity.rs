@@ -1,9 +1,6 @@
 //! Who is calling: client certificates (mutual TLS, throwaway certificates from rcgen)
 //! and API keys, over HTTP/1.1 and HTTP/2, with reqwest and curl.
 
-// tests/common/pg.rs (the PostgreSQL harness) detaches its watchdog on purpose.
-#![allow(clippy::zombie_processes)]
-
 mod common;
 #[path = "common/http.rs"]
 mod gw;

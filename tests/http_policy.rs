@@ -1,9 +1,6 @@
 //! The `[http]` section and consumer identities in the policy: what loads, and what is
 //! refused at load with its line.
 
-// tests/common/pg.rs (the PostgreSQL harness) detaches its watchdog on purpose.
-#![allow(clippy::zombie_processes)]
-
 mod common;
 
 use common::PolicyDir;

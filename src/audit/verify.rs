@@ -24,6 +24,9 @@ pub enum ProblemKind {
     Truncated,
     /// The line is not a sealed audit record.
     Malformed,
+    /// The record was sealed under a master key version that is not available (never
+    /// configured, or retired): it cannot be checked.
+    KeyUnavailable(String),
     /// The file cannot be read.
     Unreadable(String),
 }
@@ -60,6 +63,10 @@ impl fmt::Display for Problem {
             }
             ProblemKind::Truncated => write!(f, "{at}: file ends in a cut record (truncated)"),
             ProblemKind::Malformed => write!(f, "{at}: not an audit record"),
+            ProblemKind::KeyUnavailable(id) => write!(
+                f,
+                "{at}: sealed under master key {id}, which this policy does not hold (retired or not configured)"
+            ),
             ProblemKind::Unreadable(e) => write!(f, "{at}: cannot read: {e}"),
         }
     }
@@ -75,12 +82,16 @@ pub struct VerifyReport {
     pub problem: Option<Problem>,
 }
 
-/// Verifies `files`, in the order given (oldest first), against the audit key.
-pub fn verify_files(files: &[PathBuf], key: &hmac::Key) -> VerifyReport {
+/// The audit key of a master key version named in a record (`k1`), if available.
+pub type AuditKeys<'a> = &'a dyn Fn(&str) -> Option<hmac::Key>;
+
+/// Verifies `files`, in the order given (oldest first); each record against the audit
+/// key of the master key version it names.
+pub fn verify_files(files: &[PathBuf], keys: AuditKeys<'_>) -> VerifyReport {
     let mut report = VerifyReport::default();
     let mut prev: Option<(u64, String)> = None;
     for file in files {
-        if let Err(problem) = verify_file(file, key, &mut prev, &mut report) {
+        if let Err(problem) = verify_file(file, keys, &mut prev, &mut report) {
             report.problem = Some(problem);
             break;
         }
@@ -90,7 +101,7 @@ pub fn verify_files(files: &[PathBuf], key: &hmac::Key) -> VerifyReport {
 
 fn verify_file(
     file: &Path,
-    key: &hmac::Key,
+    keys: AuditKeys<'_>,
     prev: &mut Option<(u64, String)>,
     report: &mut VerifyReport,
 ) -> Result<(), Problem> {
@@ -110,11 +121,14 @@ fn verify_file(
             return Err(problem(number, ProblemKind::Truncated));
         }
         let (body, mac) = unseal(line).ok_or_else(|| problem(number, ProblemKind::Malformed))?;
-        if !mac_matches(key, &body, mac) {
-            return Err(problem(number, ProblemKind::Tampered));
-        }
         let record: AuditRecord =
             serde_json::from_str(&body).map_err(|_| problem(number, ProblemKind::Malformed))?;
+        let key_id = &record.event.key_id;
+        let key = keys(key_id)
+            .ok_or_else(|| problem(number, ProblemKind::KeyUnavailable(key_id.clone())))?;
+        if !mac_matches(&key, &body, mac) {
+            return Err(problem(number, ProblemKind::Tampered));
+        }
         check_order(&record, prev.as_ref()).map_err(|kind| problem(number, kind))?;
         *prev = Some((record.seq, mac.to_owned()));
         report.records += 1;

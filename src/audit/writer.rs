@@ -100,6 +100,7 @@ impl AuditLog {
         let shared = Arc::new(Shared::default());
         let writer = Writer {
             key: key.hmac_key(),
+            key_id: key.key_id().to_string(),
             outputs,
             state,
             shared: Arc::clone(&shared),
@@ -336,6 +337,8 @@ fn is_regular_file(path: &Path) -> bool {
 
 struct Writer {
     key: hmac::Key,
+    /// The master key version the audit key comes from, written into every record.
+    key_id: String,
     outputs: Vec<Output>,
     state: ChainState,
     shared: Arc<Shared>,
@@ -358,7 +361,8 @@ impl Writer {
         }
     }
 
-    fn write(&mut self, event: AuditEvent) {
+    fn write(&mut self, mut event: AuditEvent) {
+        event.key_id = self.key_id.clone();
         let record = AuditRecord {
             seq: self.state.seq + 1,
             event,

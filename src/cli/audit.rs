@@ -10,8 +10,7 @@ use crate::audit::verify_files;
 /// Verifies `files` (oldest first); an error names the first problem.
 pub fn verify(config: &Path, files: &[PathBuf]) -> Result<String> {
     let policy = crate::config::load(config)?;
-    let key = policy.audit_key().hmac_key();
-    let report = verify_files(files, &key);
+    let report = verify_files(files, &|id| policy.audit_key_for(id));
     if let Some(problem) = &report.problem {
         bail!(
             "audit trail NOT intact: {problem}\n({} record(s) verified before it)",

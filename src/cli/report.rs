@@ -35,7 +35,7 @@ pub fn delegated(args: &AuditReportArgs) -> Result<String> {
     let mut report = build(&args.audit, &filter)?;
     if let Some(config) = &args.config {
         let policy = crate::config::load(config)?;
-        let verified = verify_files(&args.audit, &policy.audit_key().hmac_key());
+        let verified = verify_files(&args.audit, &|id| policy.audit_key_for(id));
         report.integrity = Some(match verified.problem {
             None => format!("intact ({} record(s) verified)", verified.records),
             Some(problem) => format!("NOT intact: {problem}"),

@@ -14,6 +14,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TUOMIN_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

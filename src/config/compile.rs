@@ -9,17 +9,17 @@ use toml::Spanned;
 
 use super::load::Problems;
 use super::schema::{
-    AuditModeDef, AuditSection, ConsumerDef, EntryDef, KeysSection, PolicyFile, RuleDef,
-    Unclassified,
+    AuditModeDef, AuditSection, ConsumerDef, EntryDef, PolicyFile, RuleDef, Unclassified,
 };
 use super::validate;
 use crate::audit::{AuditConfig, AuditMode, AuditSink};
-use crate::keys::{FieldKeys, KeyId, MasterKey};
+use crate::keys::{FieldKeys, KeyId, Keyring, MasterKey};
 use crate::policy::taxonomy::{self, BUILTIN};
 use crate::policy::{
     Action, Category, Consumer, Decision, Field, FieldRule, Grade, Policy, Refusal, RuleOrigin,
     Scenario,
 };
+use crate::transform::Transform;
 
 /// The dictionary's pseudo-table of JSON key names: sources are `json.KEY`.
 pub const JSON_TABLE: &str = "json";
@@ -63,7 +63,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
             "unsupported policy version; this tuomin reads version = 1".into(),
         );
     }
-    let master_key = load_master_key(&file.keys, p);
+    let keyring = super::keyring::load_keyring(&file.keys, p);
     let categories = categories(&file, p);
     let mut dictionary = dictionary(&file, &categories, p);
     let json = json_keys(&file, &categories, p);
@@ -83,15 +83,17 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
     });
     validate::unclassified(&file.defaults, p);
     let audit = file.audit.as_ref().and_then(|a| audit_config(a, p));
+    let postgres = super::postgres::compile(&file, p).map(Arc::new);
 
-    let master_key = Arc::new(master_key?);
+    let keyring = keyring?;
     let mut resolved_rules = BTreeMap::new();
     for consumer in consumers.values() {
         for field in dictionary.values().flat_map(|t| t.values()) {
             let category = &categories[&field.category];
             let resolved = resolve(consumer, category, &rules);
             validate::resolved(consumer, category, &resolved, p);
-            let decision = decide(consumer, field, category, &resolved, &master_key, p);
+            let decision = decide(consumer, field, category, &resolved, &keyring.current, p);
+            let previous = previous_transforms(consumer, field, &resolved, &keyring);
             resolved_rules.insert(
                 (consumer.name.clone(), field.source.clone()),
                 FieldRule {
@@ -99,6 +101,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
                     grade: category.grade,
                     action: resolved.action.clone(),
                     decision,
+                    previous,
                     acknowledgement: resolved.rule.and_then(|r| r.acknowledge),
                 },
             );
@@ -113,9 +116,10 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         dictionary,
         consumers,
         rules: resolved_rules,
-        master_key,
+        keyring,
         audit,
         http,
+        postgres,
     })
 }
 
@@ -149,19 +153,6 @@ fn audit_config(section: &AuditSection, p: &mut Problems) -> Option<AuditConfig>
 
 fn fingerprint(text: &str) -> String {
     hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()))
-}
-
-fn load_master_key(keys: &KeysSection, p: &mut Problems) -> Option<MasterKey> {
-    let id = KeyId(keys.key_id);
-    let from_env = std::env::var_os(&keys.master_key_env).is_some();
-    let result = match (&keys.master_key_file, from_env) {
-        (_, true) => MasterKey::from_env(id, &keys.master_key_env),
-        (Some(file), false) => MasterKey::from_file(id, &p.policy_dir().join(file)),
-        (None, false) => MasterKey::from_env(id, &keys.master_key_env),
-    };
-    result
-        .map_err(|e| p.push(None, format!("missing master key: {e}")))
-        .ok()
 }
 
 fn categories(file: &PolicyFile, p: &mut Problems) -> BTreeMap<String, Category> {
@@ -534,6 +525,29 @@ fn decide(
             }
         }
     }
+}
+
+/// For reversible transforms: the same transform under each previous key still held,
+/// so pseudonyms issued before a rotation can still be looked up.
+fn previous_transforms(
+    consumer: &Consumer,
+    field: &Field,
+    resolved: &Resolved,
+    keyring: &Keyring,
+) -> Vec<(KeyId, Arc<dyn Transform>)> {
+    let Action::Transform(spec) = &resolved.action else {
+        return Vec::new();
+    };
+    if !spec.properties().reversible {
+        return Vec::new();
+    }
+    keyring
+        .active_previous()
+        .filter_map(|key| {
+            let keys = FieldKeys::new(key, &consumer.key_scope, &field.domain);
+            spec.build(keys).ok().map(|t| (key.id(), t))
+        })
+        .collect()
 }
 
 fn refusal_message(field: &Field, category: &Category, origin: &RuleOrigin) -> String {

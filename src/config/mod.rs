@@ -1,12 +1,14 @@
 //! The policy file: its TOML schema ([`schema`]), loading with file-and-line errors
 //! ([`load`]), and the checks that refuse a dangerous policy before it takes effect
-//! ([`validate`]). A policy that fails any check never becomes the running policy.
+//! ([`validate`]). [`postgres`] is the PostgreSQL gateway's section. A policy that fails any check never becomes the running policy.
 
 mod compile;
 mod error;
 pub mod http;
 mod http_compile;
+mod keyring;
 mod load;
+pub mod postgres;
 pub mod schema;
 mod validate;
 

@@ -71,6 +71,8 @@ pub struct PolicyFile {
     pub audit: Option<AuditSection>,
     /// The HTTP/JSON gateway for vendors (see [`super::http`]).
     pub http: Option<super::http::HttpDef>,
+    /// The PostgreSQL gateway (see [`super::postgres`]).
+    pub postgres: Option<super::postgres::PostgresDef>,
 }
 
 /// `[audit]`: where the tamper-evident trail is written.
@@ -118,6 +120,21 @@ pub struct KeysSection {
     /// The version of the master key (carried with reversible pseudonyms). Default 1.
     #[serde(default = "default_key_id")]
     pub key_id: u32,
+    /// Earlier master key versions, kept so pseudonyms issued under them can still be
+    /// reversed (masked-value lookup) and audit records sealed with them verified.
+    #[serde(default)]
+    pub previous: Vec<PreviousKeyDef>,
+}
+
+/// `[[keys.previous]]`: an earlier master key version.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousKeyDef {
+    pub key_id: u32,
+    /// Its key file, relative to the policy file (`tuomin keys retire` destroys it).
+    pub master_key_file: Option<String>,
+    /// Or an environment variable holding it.
+    pub master_key_env: Option<String>,
 }
 
 fn default_key_env() -> String {
@@ -204,6 +221,10 @@ pub struct ConsumerDef {
     pub requests_per_second: Option<u32>,
     /// Records returned per hour over HTTP. Default unlimited.
     pub records_per_hour: Option<u64>,
+    /// The consumer's PostgreSQL password as a SCRAM-SHA-256 verifier (from
+    /// `tuomin passwd`), never the password. Without one the consumer cannot log in to
+    /// the PostgreSQL gateway. Default none.
+    pub scram_verifier: Option<Spanned<String>>,
 }
 
 fn default_true() -> bool {

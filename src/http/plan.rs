@@ -43,7 +43,11 @@ impl Hasher for Fnv {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for b in bytes {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -83,7 +87,12 @@ impl MaskPlan {
             .table(JSON_TABLE)
             .map(|t| {
                 t.keys()
-                    .map(|k| (k.clone(), Arc::new(rule(policy, consumer, JSON_TABLE, k, next()))))
+                    .map(|k| {
+                        (
+                            k.clone(),
+                            Arc::new(rule(policy, consumer, JSON_TABLE, k, next())),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();

@@ -10,10 +10,12 @@
 pub mod action;
 mod decision;
 mod grade;
+mod lookup;
 mod model;
 pub mod taxonomy;
 
 pub use action::Action;
 pub use decision::{Decision, Refusal, RuleOrigin};
 pub use grade::{Grade, Scenario};
+pub use lookup::{Candidate, LookupError};
 pub use model::{Access, Category, Consumer, Field, FieldRule, Policy};

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use super::decision::{Decision, Refusal, RuleOrigin};
 use super::grade::{Grade, Scenario};
 use crate::config::Unclassified;
-use crate::keys::MasterKey;
 
 /// A data category (built-in or custom) with its grade.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +74,9 @@ pub struct FieldRule {
     /// The action as the policy (or the built-in table) states it, parameters included.
     pub action: super::Action,
     pub decision: Decision,
+    /// The same transform under each previous master key still held (reversible
+    /// transforms only), newest first: reverses pseudonyms issued before a rotation.
+    pub previous: Vec<(crate::keys::KeyId, Arc<dyn crate::transform::Transform>)>,
     /// A loosening's recorded reason (`acknowledge` of the rule), if any.
     pub acknowledgement: Option<String>,
 }
@@ -93,11 +95,13 @@ pub struct Policy {
     pub consumers: BTreeMap<String, Consumer>,
     /// (consumer, `schema.table.column`) → resolved rule.
     pub(crate) rules: BTreeMap<(String, String), FieldRule>,
-    pub(crate) master_key: Arc<MasterKey>,
+    pub(crate) keyring: crate::keys::Keyring,
     /// Where the audit trail goes; `None` when the policy has no `[audit]` section.
     pub audit: Option<crate::audit::AuditConfig>,
     /// The HTTP gateway's listener and routes; `None` without an `[http]` section.
     pub http: Option<crate::config::http::HttpConfig>,
+    /// The PostgreSQL gateway's settings; `None` without a `[postgres]` section.
+    pub postgres: Option<Arc<crate::config::postgres::PostgresSettings>>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -126,14 +130,28 @@ impl Policy {
         self.rules.get(&(consumer.to_owned(), source.to_owned()))
     }
 
-    /// The key of the audit chain.
+    /// The key new audit records are sealed with (from the current master key).
     pub fn audit_key(&self) -> crate::keys::SubKey {
-        crate::audit::audit_key(&self.master_key)
+        crate::audit::audit_key(&self.keyring.current)
     }
 
-    /// The master key's version.
+    /// The audit key of master key version `key_id` (as written in records, `k1`),
+    /// when that version is current or still held.
+    pub fn audit_key_for(&self, key_id: &str) -> Option<ring::hmac::Key> {
+        std::iter::once(&self.keyring.current)
+            .chain(self.keyring.active_previous())
+            .find(|k| k.id().to_string() == key_id)
+            .map(|k| crate::audit::audit_key(k).hmac_key())
+    }
+
+    /// The current master key's version.
     pub fn key_id(&self) -> crate::keys::KeyId {
-        self.master_key.id()
+        self.keyring.current.id()
+    }
+
+    /// The keyring: current and previous master key versions.
+    pub fn keyring(&self) -> &crate::keys::Keyring {
+        &self.keyring
     }
 
     /// What happens to values of `schema.table.column` for `consumer`.

@@ -1,5 +1,7 @@
 //! `tuomin serve`: the running gateway. One policy, held in an `ArcSwap`, and the
-//! listeners it configures (HTTP now; PostgreSQL to come — either may be absent).
+//! listeners it configures (`[http]` and `[postgres]`; either may be absent). The
+//! PostgreSQL sessions read the live policy on every statement; the HTTP listener
+//! swaps its prepared snapshot on reload.
 //!
 //! - [`registry`]: open connections by consumer, for cut-off.
 //! - [`Live`]: the running policy, and reload: the new policy is loaded and validated,
@@ -83,6 +85,12 @@ impl Live {
     }
 }
 
+impl crate::pg::session::PolicySource for Live {
+    fn current(&self) -> Arc<Policy> {
+        self.policy.load_full()
+    }
+}
+
 /// Options of `tuomin serve` (addresses override the policy, for tests and demos).
 #[derive(Clone, Debug, Default)]
 pub struct ServeOptions {
@@ -93,6 +101,7 @@ pub struct ServeOptions {
 /// A started gateway: addresses, the live policy, and the stop switch.
 pub struct Running {
     pub http_addr: Option<SocketAddr>,
+    pub postgres_addr: Option<SocketAddr>,
     pub live: Arc<Live>,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -115,8 +124,8 @@ impl Running {
 /// Loads the policy and starts its listeners (on the current tokio runtime).
 pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, String> {
     let policy = Arc::new(crate::config::load(config).map_err(|e| e.to_string())?);
-    if policy.http.is_none() {
-        return Err("the policy configures no listener; add an [http] section".into());
+    if policy.http.is_none() && policy.postgres.is_none() {
+        return Err("the policy configures no listener; add [http] or [postgres]".into());
     }
     let audit = match &policy.audit {
         Some(c) => {
@@ -144,8 +153,21 @@ pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, Stri
         live.add_listener(Box::new(server.reloader()));
         tasks.push(tokio::spawn(server.run(stop_rx.clone(), grace)));
     }
+    let mut postgres_addr = None;
+    if let Some(settings) = policy.postgres.clone() {
+        let source: Arc<dyn crate::pg::session::PolicySource> = live.clone();
+        let ctx = crate::pg::server::ServerCtx::new(settings.clone(), source, audit.clone())
+            .map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind(&settings.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+        postgres_addr = Some(listener.local_addr().map_err(|e| e.to_string())?);
+        let run = crate::pg::server::run(listener, Arc::new(ctx), stop_rx.clone());
+        tasks.push(tokio::spawn(run));
+    }
     Ok(Running {
         http_addr,
+        postgres_addr,
         live,
         stop,
         tasks,
@@ -159,6 +181,10 @@ pub async fn run(config: &Path, options: ServeOptions) -> Result<(), String> {
     if let Some(addr) = running.http_addr {
         tracing::info!(%addr, "HTTP gateway listening");
         eprintln!("tuomin: HTTP gateway listening on {addr}");
+    }
+    if let Some(addr) = running.postgres_addr {
+        tracing::info!(%addr, "postgres gateway listening");
+        eprintln!("tuomin: PostgreSQL gateway listening on {addr}");
     }
     signals(&running.live).await.map_err(|e| e.to_string())?;
     tracing::info!("stopping: draining connections");

@@ -10,11 +10,16 @@
 //! they have no `Display`; both are zeroed when dropped.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use ring::hkdf;
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::{Zeroize, Zeroizing};
+
+mod keyring;
+mod storage;
+
+pub use keyring::{Keyring, PreviousKey};
+pub use storage::{KeyError, retire_key_file};
 
 /// Length in bytes of the master key and of every derived key.
 pub const KEY_LEN: usize = 32;
@@ -23,7 +28,7 @@ pub const KEY_LEN: usize = 32;
 const HKDF_SALT: &[u8] = b"tuomin/hkdf/v1";
 
 /// Prefix of a key file's single line, so a stray file is not mistaken for a key.
-const KEY_FILE_PREFIX: &str = "tuomin-master-key-v1:";
+pub(crate) const KEY_FILE_PREFIX: &str = "tuomin-master-key-v1:";
 
 /// The version of a master key. Pseudonyms that must be reversible later are issued
 /// under a key id, so an older key can still reverse them after a rotation.
@@ -70,44 +75,11 @@ impl Purpose {
     }
 }
 
-/// Errors of loading or creating keys. They name files and variables, never key bytes.
-#[derive(Debug, thiserror::Error)]
-pub enum KeyError {
-    #[error(
-        "master key file {path} cannot be read ({source}); create one with `tuomin keygen --out {path}`"
-    )]
-    FileUnreadable {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "master key file {path} is not a tuomin key (expected one line `{KEY_FILE_PREFIX}<64 hex digits>`); create one with `tuomin keygen`"
-    )]
-    FileMalformed { path: PathBuf },
-    #[error(
-        "environment variable {var} is set but is not a tuomin key (expected `{KEY_FILE_PREFIX}<64 hex digits>` or 64 hex digits)"
-    )]
-    EnvMalformed { var: String },
-    #[error("no master key: environment variable {var} is not set and no key file is configured")]
-    EnvMissing { var: String },
-    #[error("key file {path} cannot be written ({source})")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "{path} already exists; refusing to overwrite a key (pseudonyms made with it would become irreversible)"
-    )]
-    Exists { path: PathBuf },
-    #[error("the system random generator failed")]
-    Random,
-}
-
 /// The master key. Only HKDF ever reads its bytes.
 pub struct MasterKey {
     id: KeyId,
     prk: hkdf::Prk,
-    bytes: Zeroizing<[u8; KEY_LEN]>,
+    pub(crate) bytes: Zeroizing<[u8; KEY_LEN]>,
 }
 
 impl fmt::Debug for MasterKey {
@@ -133,68 +105,6 @@ impl MasterKey {
         let key = Self::from_bytes(id, bytes);
         bytes.zeroize();
         Ok(key)
-    }
-
-    /// Reads a key file written by [`MasterKey::write_new_file`].
-    pub fn from_file(id: KeyId, path: &Path) -> Result<Self, KeyError> {
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
-            KeyError::FileUnreadable {
-                path: path.to_owned(),
-                source,
-            }
-        })?);
-        parse_key_text(text.trim())
-            .map(|bytes| Self::from_bytes(id, bytes))
-            .ok_or_else(|| KeyError::FileMalformed {
-                path: path.to_owned(),
-            })
-    }
-
-    /// Reads a key from an environment variable (same text as a key file, or bare hex).
-    pub fn from_env(id: KeyId, var: &str) -> Result<Self, KeyError> {
-        let text = Zeroizing::new(std::env::var(var).map_err(|_| KeyError::EnvMissing {
-            var: var.to_owned(),
-        })?);
-        parse_key_text(text.trim())
-            .map(|bytes| Self::from_bytes(id, bytes))
-            .ok_or_else(|| KeyError::EnvMalformed {
-                var: var.to_owned(),
-            })
-    }
-
-    /// Writes this key to a new file, readable by its owner only (mode 0600).
-    /// An existing file is never overwritten.
-    pub fn write_new_file(&self, path: &Path) -> Result<(), KeyError> {
-        use std::io::Write;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(path).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AlreadyExists {
-                KeyError::Exists {
-                    path: path.to_owned(),
-                }
-            } else {
-                KeyError::Write {
-                    path: path.to_owned(),
-                    source,
-                }
-            }
-        })?;
-        let line = Zeroizing::new(format!(
-            "{KEY_FILE_PREFIX}{}\n",
-            hex::encode(self.bytes.as_ref())
-        ));
-        file.write_all(line.as_bytes())
-            .and_then(|_| file.sync_all())
-            .map_err(|source| KeyError::Write {
-                path: path.to_owned(),
-                source,
-            })
     }
 
     /// The version of this key.
@@ -234,13 +144,6 @@ impl hkdf::KeyType for SubKeyLen {
     fn len(&self) -> usize {
         KEY_LEN
     }
-}
-
-fn parse_key_text(text: &str) -> Option<[u8; KEY_LEN]> {
-    let hex_part = text.strip_prefix(KEY_FILE_PREFIX).unwrap_or(text);
-    let mut out = [0u8; KEY_LEN];
-    hex::decode_to_slice(hex_part, &mut out).ok()?;
-    Some(out)
 }
 
 /// A key derived for one (purpose, scope, domain). Redacted in `Debug`, zeroed on drop.
@@ -359,48 +262,5 @@ mod tests {
         assert!(text.contains("redacted"));
         assert!(!text.to_lowercase().contains("abab"));
         assert!(!text.contains(&hex::encode(sub.expose())));
-    }
-
-    #[test]
-    fn key_file_round_trip_and_mode_0600() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("master.key");
-        let m = MasterKey::generate(KeyId(1)).unwrap();
-        m.write_new_file(&path).unwrap();
-        let back = MasterKey::from_file(KeyId(1), &path).unwrap();
-        assert_eq!(
-            m.derive(Purpose::Ff1, "s", "d").expose(),
-            back.derive(Purpose::Ff1, "s", "d").expose()
-        );
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600);
-        }
-    }
-
-    #[test]
-    fn existing_key_file_is_never_overwritten() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("master.key");
-        key(1).write_new_file(&path).unwrap();
-        let err = key(2).write_new_file(&path).unwrap_err();
-        assert!(matches!(err, KeyError::Exists { .. }));
-        let back = MasterKey::from_file(KeyId(1), &path).unwrap();
-        assert_eq!(
-            back.derive(Purpose::Ff1, "s", "d").expose(),
-            key(1).derive(Purpose::Ff1, "s", "d").expose()
-        );
-    }
-
-    #[test]
-    fn malformed_key_file_is_refused_without_echoing_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bad.key");
-        std::fs::write(&path, "secret-looking-garbage").unwrap();
-        let err = MasterKey::from_file(KeyId(1), &path).unwrap_err();
-        assert!(matches!(err, KeyError::FileMalformed { .. }));
-        assert!(!err.to_string().contains("secret-looking-garbage"));
     }
 }
