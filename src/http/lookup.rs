@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::error::GatewayError;
 use super::json::MaskError;
 use super::jsonpath::{Elem, Step};
-use super::routes::{Params, percent_decode, percent_encode};
+use super::routes::{Params, percent_decode, percent_decode_segment, percent_encode};
 use crate::config::http::{Lookup, LookupAt, RouteConfig};
 use crate::policy::{Decision, Policy};
 use crate::transform::{Context, TransformError};
@@ -43,7 +43,7 @@ pub fn rewrite(
                 let Some((_, raw)) = params.iter().find(|(n, _)| n == name) else {
                     continue;
                 };
-                let value = percent_decode(raw)
+                let value = percent_decode_segment(raw)
                     .ok_or_else(|| bad(format!("path segment {{{name}}} is not valid UTF-8")))?;
                 let real = reverse(
                     policy,

@@ -116,8 +116,17 @@ pub fn unsafe_path(path: &str) -> bool {
         || lower.split('/').any(|s| s == ".." || s == ".")
 }
 
-/// Percent-decodes a path segment or query value; `None` when not valid UTF-8.
+/// Percent-decodes a query name or value (`+` is a space there); `None` when not UTF-8.
 pub fn percent_decode(text: &str) -> Option<String> {
+    decode(text, true)
+}
+
+/// Percent-decodes a path segment (`+` is itself there); `None` when not UTF-8.
+pub fn percent_decode_segment(text: &str) -> Option<String> {
+    decode(text, false)
+}
+
+fn decode(text: &str, plus_is_space: bool) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -129,7 +138,7 @@ pub fn percent_decode(text: &str) -> Option<String> {
                 i += 3;
             }
             b'%' => return None,
-            b'+' => {
+            b'+' if plus_is_space => {
                 out.push(b' ');
                 i += 1;
             }
@@ -200,5 +209,7 @@ mod tests {
         assert_eq!(percent_decode(&percent_encode(s)).as_deref(), Some(s));
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%4"), None);
+        assert_eq!(percent_decode("a+b").as_deref(), Some("a b"));
+        assert_eq!(percent_decode_segment("a+b").as_deref(), Some("a+b"));
     }
 }
