@@ -18,6 +18,11 @@
 //! - [`demo`]: the demo bank: its schema and a generator of realistic, fictional data.
 //! - [`pg`]: the PostgreSQL gateway: wire-protocol codec (framing with size caps, one
 //!   file per message) and value codecs (text/binary per type OID); no I/O yet.
+//! - [`http`]: the HTTP/JSON gateway for vendors: identity (mTLS / API key), routes,
+//!   upstream, capped decoding, JSON masking by path and key name, lookups, limits.
+//! - [`serve`]: the running gateway: the live policy (reload on SIGHUP), the
+//!   connection registry that cuts a disabled consumer off, the listeners.
+//! - [`sample_api`]: the demo bank's JSON API, the upstream the demo stands in front of.
 //! - [`cli`]: the commands behind the `tuomin` binary.
 #![forbid(unsafe_code)]
 
@@ -26,9 +31,12 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod discovery;
+pub mod http;
 pub mod keys;
 pub mod pg;
 pub mod policy;
 pub mod report;
+pub mod sample_api;
+pub mod serve;
 pub mod staticmask;
 pub mod transform;

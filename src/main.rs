@@ -111,14 +111,31 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Run the gateway of the policy's `[postgres]` section until SIGTERM / SIGINT.
+    /// Run the gateway: the listeners of the policy's `[http]` and `[postgres]` sections
+    /// (either may be absent); SIGHUP reloads the policy, SIGTERM / SIGINT stop it.
     Serve {
         #[arg(long)]
         config: PathBuf,
+        /// Listen here instead of `[http] listen`.
+        #[arg(long)]
+        http_listen: Option<std::net::SocketAddr>,
     },
-    /// Read a PostgreSQL password on standard input; print its SCRAM-SHA-256 verifier
-    /// for `[consumers.NAME] scram_verifier`.
-    Passwd,
+    /// Serve the demo bank's sample JSON API (plays the production upstream).
+    SampleApi {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 100)]
+        customers: u64,
+    },
+    /// Read a PostgreSQL password on standard input and print its SCRAM-SHA-256 verifier
+    /// for `[consumers.NAME] scram_verifier`; with --api-key, print a new HTTP API key
+    /// and the hash line for `[consumers.NAME] api_keys` instead.
+    Passwd {
+        #[arg(long)]
+        api_key: bool,
+    },
     /// Manage master key versions.
     Keys {
         #[command(subcommand)]
@@ -289,8 +306,17 @@ fn run(command: Command) -> anyhow::Result<String> {
         Command::Audit {
             command: AuditCommand::Verify { config, files },
         } => cli::audit::verify(&config, &files),
-        Command::Serve { config } => cli::serve_pg::run(&config),
-        Command::Passwd => cli::scram_passwd::run(&mut std::io::stdin().lock()),
+        Command::Serve {
+            config,
+            http_listen,
+        } => cli::serve::serve(&config, http_listen),
+        Command::SampleApi {
+            listen,
+            seed,
+            customers,
+        } => cli::serve::sample_api(listen, seed, customers),
+        Command::Passwd { api_key: true } => Ok(cli::passwd::api_key()),
+        Command::Passwd { api_key: false } => cli::scram_passwd::run(&mut std::io::stdin().lock()),
         Command::Keys {
             command:
                 KeysCommand::Retire {

@@ -78,6 +78,9 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         .as_ref()
         .map(|u| *u.get_ref())
         .unwrap_or_default();
+    let http = file.http.as_ref().and_then(|h| {
+        super::http_compile::compile(h, &categories, &mut dictionary, &consumers, unclassified, p)
+    });
     validate::unclassified(&file.defaults, p);
     let audit = file.audit.as_ref().and_then(|a| audit_config(a, p));
     let postgres = super::postgres::compile(&file, p).map(Arc::new);
@@ -129,6 +132,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         keyring,
         scanners,
         audit,
+        http,
         postgres,
     })
 }
@@ -251,7 +255,7 @@ fn json_keys(
     fields
 }
 
-fn field(
+pub(super) fn field(
     table: &str,
     column: &Spanned<String>,
     entry: &Spanned<toml::Value>,
@@ -323,7 +327,7 @@ fn consumers(file: &PolicyFile, p: &mut Problems) -> BTreeMap<String, Consumer> 
             description,
             enabled,
             approved_transfer,
-            scram_verifier: _,
+            ..
         } = def.get_ref();
         validate::consumer(name.get_ref(), def, p);
         out.insert(
@@ -335,6 +339,7 @@ fn consumers(file: &PolicyFile, p: &mut Problems) -> BTreeMap<String, Consumer> 
                 description: description.clone(),
                 enabled: *enabled,
                 approved_transfer: approved_transfer.clone(),
+                access: super::http::access(name.get_ref(), def, p),
             },
         );
     }

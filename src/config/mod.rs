@@ -4,6 +4,8 @@
 
 mod compile;
 mod error;
+pub mod http;
+mod http_compile;
 mod keyring;
 mod load;
 pub mod postgres;

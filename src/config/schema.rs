@@ -70,6 +70,8 @@ pub struct PolicyFile {
     /// The audit trail. Without this section nothing is recorded, which
     /// `tuomin check` points out.
     pub audit: Option<AuditSection>,
+    /// The HTTP/JSON gateway for vendors (see [`super::http`]).
+    pub http: Option<super::http::HttpDef>,
     /// The PostgreSQL gateway (see [`super::postgres`]).
     pub postgres: Option<super::postgres::PostgresDef>,
 }
@@ -225,6 +227,17 @@ pub struct ConsumerDef {
     /// For `offshore`: the reference of the approved cross-border transfer (security
     /// assessment, consent, contract). Without it, C2 is refused offshore.
     pub approved_transfer: Option<String>,
+    /// HTTP API keys, as hashes `sha256:<hex>` (never the key). Default none.
+    #[serde(default)]
+    pub api_keys: Vec<Spanned<String>>,
+    /// Client certificate names that identify this consumer over mutual TLS:
+    /// `CN=<subject common name>` or `DNS:<subject alternative name>`. Default none.
+    #[serde(default)]
+    pub client_cert: Vec<String>,
+    /// Requests per second over HTTP (burst of the same size). Default unlimited.
+    pub requests_per_second: Option<u32>,
+    /// Records returned per hour over HTTP. Default unlimited.
+    pub records_per_hour: Option<u64>,
     /// The consumer's PostgreSQL password as a SCRAM-SHA-256 verifier (from
     /// `tuomin passwd`), never the password. Without one the consumer cannot log in to
     /// the PostgreSQL gateway. Default none.

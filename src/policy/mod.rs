@@ -18,4 +18,4 @@ pub use action::Action;
 pub use decision::{Decision, Refusal, RuleOrigin};
 pub use grade::{Grade, Scenario};
 pub use lookup::{Candidate, LookupError};
-pub use model::{Category, Consumer, Field, FieldRule, Policy};
+pub use model::{Access, Category, Consumer, Field, FieldRule, Policy};

@@ -52,6 +52,19 @@ pub struct Consumer {
     pub description: String,
     pub enabled: bool,
     pub approved_transfer: Option<String>,
+    /// How the consumer is known over HTTP, and its limits.
+    pub access: Access,
+}
+
+/// A consumer's HTTP identity (hashed API keys, client certificate names) and limits.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Access {
+    /// SHA-256 of each API key.
+    pub api_key_hashes: Vec<[u8; 32]>,
+    /// `CN=…` or `DNS:…`.
+    pub client_cert: Vec<String>,
+    pub requests_per_second: Option<u32>,
+    pub records_per_hour: Option<u64>,
 }
 
 /// The resolved rule of one (consumer, field): the decision and the category it is for.
@@ -90,6 +103,8 @@ pub struct Policy {
     pub(crate) scanners: BTreeMap<String, Arc<EgressScanner>>,
     /// Where the audit trail goes; `None` when the policy has no `[audit]` section.
     pub audit: Option<crate::audit::AuditConfig>,
+    /// The HTTP gateway's listener and routes; `None` without an `[http]` section.
+    pub http: Option<crate::config::http::HttpConfig>,
     /// The PostgreSQL gateway's settings; `None` without a `[postgres]` section.
     pub postgres: Option<Arc<crate::config::postgres::PostgresSettings>>,
 }

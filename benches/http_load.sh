@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# HTTP gateway load benchmark (not a test): wrk against, in one run on this machine,
+#   (a) the upstream directly (nginx serving a ~2 KB JSON file),
+#   (b) nginx proxy_pass in front of it,
+#   (c) tuomin passing a route through (declared pass-through type, bytes untouched),
+#   (d) tuomin masking five fields of the ~2 KB JSON response.
+# Loopback only, bounded duration; throwaway nginx and tuomin under a temp dir.
+# Needs: wrk, nginx (apt-get install -y wrk nginx), a release build of tuomin.
+# Usage: benches/http_load.sh [seconds per run, default 10] [connections, default 32]
+set -euo pipefail
+
+DURATION="${1:-10}"
+CONNS="${2:-32}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+TUOMIN="$ROOT/target/release/tuomin"
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk nginx" >&2; exit 1; }
+done
+[ -x "$TUOMIN" ] || (cd "$ROOT" && cargo build --release --quiet)
+
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+UP=$(free_port); NGX=$(free_port); GW=$(free_port)
+
+# ~2 KB JSON: five C2 fields (name, mobile, email, id_number, card_no), the rest C1.
+mkdir -p "$WORK/www/json" "$WORK/www/bin" "$WORK/nginx"
+python3 - "$WORK/www/json/customer" <<'PY'
+import json, sys
+doc = {"customer_id": 1001, "name": "王小明", "mobile": "13912345678",
+       "email": "wang.xiaoming@example.com", "id_number": "110105199003071234",
+       "card_no": "6222020200112233445", "status": "active", "branch_code": "BR001",
+       "history": [{"seq": i, "event": "login", "created_at": "2024-03-01T12:00:%02dZ" % i,
+                    "status": "ok", "branch_code": "BR%03d" % i} for i in range(17)]}
+text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+open(sys.argv[1], "w").write(text)
+print(len(text.encode()), "bytes", file=sys.stderr)
+PY
+cp "$WORK/www/json/customer" "$WORK/www/bin/customer"
+# nginx workers run unprivileged: the (mktemp 0700) tree must be readable to them.
+chmod -R a+rX "$WORK"
+
+cat > "$WORK/nginx/nginx.conf" <<CONF
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  upstream up { server 127.0.0.1:$UP; keepalive 64; }
+  server {
+    listen 127.0.0.1:$UP;
+    location /json/ { root $WORK/www; types { } default_type application/json; }
+    location /bin/ { root $WORK/www; types { } default_type application/octet-stream; }
+  }
+  server {
+    listen 127.0.0.1:$NGX;
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
+PIDS+=($!)
+
+"$TUOMIN" keygen --out "$WORK/bench.key" >/dev/null
+# NO_AUDIT=1 measures without the audit trail (to see its share); default: recorded.
+AUDIT_SECTION=$'[audit]\nfile = "audit.jsonl"'
+[ "${NO_AUDIT:-0}" = 1 ] && AUDIT_SECTION=""
+KEY_OUT="$("$TUOMIN" passwd --api-key)"
+KEY="$(echo "$KEY_OUT" | sed -n 's/^key: //p')"
+HASH_LINE="$(echo "$KEY_OUT" | grep '^api_keys')"
+cat > "$WORK/policy.toml" <<TOML
+version = 1
+[keys]
+master_key_file = "bench.key"
+master_key_env = "TUOMIN_BENCH_KEY_NEVER_SET"
+$AUDIT_SECTION
+[categories.api_meta]
+grade = "C1"
+[json_keys]
+customer_id = "internal_id"
+name = "name"
+mobile = "mobile"
+email = "email"
+id_number = "id_number"
+card_no = "card_number"
+status = "status"
+branch_code = "branch"
+seq = "api_meta"
+event = "api_meta"
+created_at = "timestamp"
+[consumers.vendor]
+scenario = "outsourced"
+key_scope = "vendor"
+$HASH_LINE
+[http]
+listen = "127.0.0.1:$GW"
+[http.limits]
+max_connections = 4096
+[[http.routes]]
+name = "pass"
+path = "/bin/{f}"
+upstream = "http://127.0.0.1:$UP"
+pass_through = ["application/octet-stream"]
+[[http.routes]]
+name = "mask"
+path = "/json/{f}"
+upstream = "http://127.0.0.1:$UP"
+TOML
+TUOMIN_LOG=warn "$TUOMIN" serve --config "$WORK/policy.toml" 2>"$WORK/tuomin.log" &
+PIDS+=($!)
+
+for port in $UP $NGX $GW; do
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+done
+echo "--- one masked response (d):"
+curl -s -H "x-api-key: $KEY" "http://127.0.0.1:$GW/json/customer" | head -c 300; echo
+
+run() { # label url [header]
+  local out rps
+  if [ -n "${3:-}" ]; then
+    out="$(wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "$3" "$2")"
+  else
+    out="$(wrk -t2 -c"$CONNS" -d"${DURATION}s" "$2")"
+  fi
+  if echo "$out" | grep -q "Non-2xx"; then echo "$1: non-2xx responses" >&2; echo "$out" >&2; exit 1; fi
+  rps="$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
+  echo "$1 $rps $(echo "$out" | awk '/Latency/ {print $2}')"
+}
+
+if [ "${LATENCY:-0}" = 1 ]; then
+  for label in c d; do
+    url="http://127.0.0.1:$GW/bin/customer"; [ $label = d ] && url="http://127.0.0.1:$GW/json/customer"
+    echo "$label (one connection):"; wrk -t1 -c1 -d"${DURATION}s" -H "x-api-key: $KEY" "$url" | grep -E "Latency|Requests/sec"
+  done
+  exit 0
+fi
+echo "--- wrk -t2 -c$CONNS -d${DURATION}s, $(nproc) cores, loopback"
+A=$(run a "http://127.0.0.1:$UP/json/customer")
+B=$(run b "http://127.0.0.1:$NGX/json/customer")
+C=$(run c "http://127.0.0.1:$GW/bin/customer" "x-api-key: $KEY")
+D=$(run d "http://127.0.0.1:$GW/json/customer" "x-api-key: $KEY")
+python3 - "$A" "$B" "$C" "$D" <<'PY'
+import sys
+rows = [r.split() for r in sys.argv[1:]]
+names = {"a": "upstream direct (nginx static)", "b": "nginx proxy_pass",
+         "c": "tuomin, route passed through", "d": "tuomin, 5 fields masked (~2 KB JSON)"}
+b = float(rows[1][1])
+print("| run | what | requests/s | mean latency | ratio to (b) |")
+print("|---|---|---:|---:|---:|")
+for label, rps, lat in rows:
+    print(f"| ({label}) | {names[label]} | {float(rps):,.0f} | {lat} | {float(rps)/b:.2f} |")
+PY

@@ -1,0 +1,78 @@
+//! The gateway's snapshot of one policy: routes with their upstream clients and the
+//! mask plan of every (route, consumer), and the identities. Built when a policy is
+//! loaded (a failure refuses the policy); swapped whole on reload.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::identity::Identities;
+use super::plan::MaskPlan;
+use super::routes::Params;
+use super::upstream::{UpstreamClient, client};
+use crate::config::http::{HttpConfig, RouteConfig};
+use crate::policy::Policy;
+
+/// One route, ready.
+pub struct Route {
+    pub config: RouteConfig,
+    pub client: UpstreamClient,
+    /// By consumer name.
+    pub plans: HashMap<String, Arc<MaskPlan>>,
+}
+
+/// Everything a request needs from the policy.
+pub struct Gateway {
+    pub policy: Arc<Policy>,
+    pub config: HttpConfig,
+    pub routes: Vec<Route>,
+    pub identities: Identities,
+}
+
+impl Gateway {
+    /// Builds the snapshot; `Err` when the policy has no `[http]` section or an
+    /// upstream's CA cannot be read.
+    pub fn build(policy: Arc<Policy>) -> Result<Gateway, String> {
+        let config = policy
+            .http
+            .clone()
+            .ok_or("the policy has no [http] section")?;
+        let mut routes = Vec::new();
+        for route in &config.routes {
+            let plans = policy
+                .consumers
+                .keys()
+                .map(|c| (c.clone(), Arc::new(MaskPlan::build(&policy, c, route))))
+                .collect();
+            routes.push(Route {
+                config: route.clone(),
+                client: client(&route.upstream, config.upstream_timeout)?,
+                plans,
+            });
+        }
+        Ok(Gateway {
+            identities: Identities::build(&policy),
+            policy,
+            config,
+            routes,
+        })
+    }
+
+    /// The route for a method and path, with the path's parameters.
+    pub fn route<'a>(
+        &'a self,
+        method: &http::Method,
+        path: &'a str,
+    ) -> Option<(&'a Route, Params<'a>)> {
+        self.routes
+            .iter()
+            .filter(|r| r.config.method == *method)
+            .find_map(|r| r.config.pattern.matches(path).map(|p| (r, p)))
+    }
+
+    /// Whether a path is routed for some other method (for the 404 message only).
+    pub fn any_route(&self, path: &str) -> bool {
+        self.routes
+            .iter()
+            .any(|r| r.config.pattern.matches(path).is_some())
+    }
+}

@@ -1,0 +1,173 @@
+//! The mask plan of one (route, consumer): every rule that can apply to a response,
+//! decided once when the policy is loaded, not per request or per value.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use super::jsonpath::{Elem, JsonPath};
+use crate::config::JSON_TABLE;
+use crate::config::Unclassified;
+use crate::config::http::{C3Mode, RouteConfig};
+use crate::policy::{Decision, Grade, Policy, Refusal, RuleOrigin};
+
+/// One rule as the masker needs it.
+#[derive(Debug)]
+pub struct Rule {
+    pub decision: Decision,
+    /// The dictionary source (`json.cvv`, `http.cards.$.data[*].card_no`).
+    pub source: String,
+    pub grade: Option<Grade>,
+    pub category: Option<String>,
+    /// The sibling key naming the person the value belongs to.
+    pub subject: Option<String>,
+    /// Position in its plan (for the report's once-per-rule bookkeeping).
+    pub index: usize,
+}
+
+impl Rule {
+    /// C3 or auxiliary authentication data: what `c3 = "remove"` may remove.
+    pub fn never_leaves(&self) -> bool {
+        matches!(&self.decision, Decision::Refuse(r) if matches!(r.origin, RuleOrigin::Invariant { .. }))
+    }
+}
+
+/// FNV-1a: the key-name table is fixed when the policy loads and only looked up per
+/// request, so a keyed (DoS-resistant) hash buys nothing here and costs per leaf.
+#[derive(Clone, Copy, Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The plan of one route for one consumer.
+#[derive(Debug)]
+pub struct MaskPlan {
+    pub paths: Vec<(JsonPath, Arc<Rule>)>,
+    pub keys: HashMap<String, Arc<Rule>, BuildHasherDefault<Fnv>>,
+    pub unclassified: Arc<Rule>,
+    pub c3: C3Mode,
+    pub has_subjects: bool,
+}
+
+impl MaskPlan {
+    /// Decides every rule of `route` for `consumer`.
+    pub fn build(policy: &Policy, consumer: &str, route: &RouteConfig) -> MaskPlan {
+        let table = route.table();
+        let mut index = 0;
+        let mut next = || {
+            index += 1;
+            index - 1
+        };
+        let paths = route
+            .fields
+            .iter()
+            .map(|(path, column)| {
+                let rule = rule(policy, consumer, &table, column, next());
+                (path.clone(), Arc::new(rule))
+            })
+            .collect();
+        let keys = policy
+            .table(JSON_TABLE)
+            .map(|t| {
+                t.keys()
+                    .map(|k| {
+                        (
+                            k.clone(),
+                            Arc::new(rule(policy, consumer, JSON_TABLE, k, next())),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let unclassified = Arc::new(unclassified(policy, route, next()));
+        let mut plan = MaskPlan {
+            paths,
+            keys,
+            unclassified,
+            c3: route.c3,
+            has_subjects: false,
+        };
+        plan.has_subjects = plan
+            .paths
+            .iter()
+            .map(|(_, r)| r)
+            .chain(plan.keys.values())
+            .any(|r| r.subject.is_some());
+        plan
+    }
+
+    /// The rule of the node at `path` (whose key, or array's key, is `key`): a path rule
+    /// first, then the key-name rule; a rule that never lets a value out wins over both.
+    pub fn rule_at(&self, path: &[Elem<'_>], key: Option<&str>) -> Option<&Arc<Rule>> {
+        let by_path = self
+            .paths
+            .iter()
+            .find(|(p, _)| p.matches(path))
+            .map(|(_, r)| r);
+        let by_key = key.and_then(|k| self.keys.get(k));
+        match (by_path, by_key) {
+            (Some(p), Some(k)) if k.never_leaves() && !p.never_leaves() => Some(k),
+            (Some(p), _) => Some(p),
+            (None, k) => k,
+        }
+    }
+}
+
+fn rule(policy: &Policy, consumer: &str, table: &str, column: &str, index: usize) -> Rule {
+    let field = policy.table(table).and_then(|t| t.get(column));
+    let category = field.map(|f| f.category.clone());
+    Rule {
+        decision: policy.decide(consumer, table, column),
+        source: format!("{table}.{column}"),
+        grade: category
+            .as_ref()
+            .and_then(|c| policy.categories.get(c))
+            .map(|c| c.grade),
+        category,
+        subject: field.and_then(|f| f.subject.clone()),
+        index,
+    }
+}
+
+fn unclassified(policy: &Policy, route: &RouteConfig, index: usize) -> Rule {
+    let source = format!("http.{}.unclassified", route.name);
+    let decision = match route.unclassified {
+        Unclassified::Pass => Decision::Pass {
+            origin: RuleOrigin::Unclassified,
+        },
+        Unclassified::Refuse | Unclassified::Scan => match policy.unclassified_decision(&source) {
+            Decision::Refuse(r) => Decision::Refuse(r),
+            _ => Decision::Refuse(Refusal {
+                message: format!("{source}: not classified; refused"),
+                field: source.clone(),
+                grade: None,
+                origin: RuleOrigin::Unclassified,
+            }),
+        },
+    };
+    Rule {
+        decision,
+        source,
+        grade: None,
+        category: None,
+        subject: None,
+        index,
+    }
+}

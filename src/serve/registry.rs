@@ -1,0 +1,111 @@
+//! The connection registry: which open connections each consumer has used, so that
+//! disabling a consumer (or removing it) closes them at once. Shared by every
+//! listener (HTTP now, PostgreSQL later).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::watch;
+
+/// The close signal of one connection; the connection's task waits on [`CloseSignal::closed`].
+pub struct CloseSignal {
+    rx: watch::Receiver<bool>,
+}
+
+impl CloseSignal {
+    /// Resolves when the connection must be closed.
+    pub async fn closed(&mut self) {
+        // An error means the registry is gone: the process is stopping anyway.
+        let _ = self.rx.wait_for(|closed| *closed).await;
+    }
+}
+
+struct Entry {
+    tx: watch::Sender<bool>,
+    consumers: HashSet<String>,
+}
+
+/// Every open connection, by id, with the consumers it has served.
+#[derive(Default)]
+pub struct Registry {
+    next: AtomicU64,
+    conns: Mutex<HashMap<u64, Entry>>,
+}
+
+impl Registry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
+        match self.conns.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Registers a new connection; its id and close signal.
+    pub fn open(&self) -> (u64, CloseSignal) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = watch::channel(false);
+        self.lock().insert(
+            id,
+            Entry {
+                tx,
+                consumers: HashSet::new(),
+            },
+        );
+        (id, CloseSignal { rx })
+    }
+
+    /// Notes that connection `id` served `consumer`.
+    pub fn served(&self, id: u64, consumer: &str) {
+        if let Some(entry) = self.lock().get_mut(&id)
+            && !entry.consumers.contains(consumer)
+        {
+            entry.consumers.insert(consumer.to_owned());
+        }
+    }
+
+    /// Forgets a closed connection.
+    pub fn close(&self, id: u64) {
+        self.lock().remove(&id);
+    }
+
+    /// Signals every connection that served a consumer for which `cut` is true;
+    /// returns how many were signalled.
+    pub fn cut_off(&self, cut: impl Fn(&str) -> bool) -> usize {
+        let conns = self.lock();
+        let mut n = 0;
+        for entry in conns.values() {
+            if entry.consumers.iter().any(|c| cut(c)) {
+                let _ = entry.tx.send(true);
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Open connections.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn cutting_a_consumer_signals_only_its_connections() {
+        let registry = Registry::default();
+        let (a, mut close_a) = registry.open();
+        let (b, close_b) = registry.open();
+        registry.served(a, "vendor");
+        registry.served(b, "qa");
+        assert_eq!(registry.cut_off(|c| c == "vendor"), 1);
+        close_a.closed().await;
+        assert!(!*close_b.rx.borrow());
+    }
+}

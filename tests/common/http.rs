@@ -1,0 +1,149 @@
+//! Shared helpers of the HTTP gateway tests: the demo policy with generated API keys
+//! in front of the in-process sample API, a policy of one's own in front of a test
+//! upstream, and clients. Everything binds 127.0.0.1 port 0.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tuomin::config::http::hash_api_key;
+use tuomin::sample_api::{SampleApi, SampleData};
+use tuomin::serve::{Running, ServeOptions};
+
+use crate::common::PolicyDir;
+
+/// A gateway running on a policy in a temporary directory.
+pub struct Env {
+    pub dir: PolicyDir,
+    pub policy: PathBuf,
+    pub running: Running,
+    pub base: String,
+    /// Consumer → its plain API key.
+    pub keys: HashMap<String, String>,
+    pub api: Option<SampleApi>,
+}
+
+impl Env {
+    pub fn key(&self, consumer: &str) -> &str {
+        &self.keys[consumer]
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Rewrites the policy file with `edit` and reloads it.
+    pub fn reload_with(&self, edit: impl Fn(String) -> String) -> Result<usize, String> {
+        let text = std::fs::read_to_string(&self.policy).expect("policy");
+        std::fs::write(&self.policy, edit(text)).expect("write policy");
+        self.running.live.reload()
+    }
+
+    pub fn audit_lines(&self) -> Vec<serde_json::Value> {
+        let path = self.dir.path().join("audit.jsonl");
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+/// A fresh API key and the policy line holding its hash.
+pub fn new_key(consumer: &str) -> (String, String) {
+    let key = format!("tmk_test_{consumer}_{}", std::process::id());
+    let line = format!("api_keys = [\"{}\"]", hash_api_key(&key));
+    (key, line)
+}
+
+/// Gives each named consumer (`[consumers.NAME]` must be in `text`) a new API key.
+pub fn with_keys(mut text: String, consumers: &[&str]) -> (String, HashMap<String, String>) {
+    let mut keys = HashMap::new();
+    for c in consumers {
+        let (key, line) = new_key(c);
+        let header = format!("[consumers.{c}]\n");
+        assert!(text.contains(&header), "no {header}");
+        text = text.replace(&header, &format!("{header}{line}\n"));
+        keys.insert((*c).to_owned(), key);
+    }
+    (text, keys)
+}
+
+pub const DEMO_CONSUMERS: [&str; 4] = ["qa", "vendor_collections", "analyst", "offshore_hq"];
+
+/// The shipped demo policy in front of the sample API (20 customers, seed 1).
+pub async fn demo_env(edit: impl Fn(String) -> String) -> Env {
+    let dir = PolicyDir::new();
+    let path = dir.demo();
+    let api = SampleApi::start(loopback(), SampleData::generate(1, 20))
+        .await
+        .expect("sample API");
+    let text = std::fs::read_to_string(&path).expect("demo");
+    let text = text.replace("http://127.0.0.1:8080", &format!("http://{}", api.addr));
+    let (text, keys) = with_keys(edit(text), &DEMO_CONSUMERS);
+    std::fs::write(&path, text).expect("write");
+    let running = start(&path).await;
+    Env {
+        base: format!("http://{}", running.http_addr.expect("http")),
+        dir,
+        policy: path,
+        running,
+        keys,
+        api: Some(api),
+    }
+}
+
+/// A policy of one's own (after `version` and `[keys]`), keys given to `consumers`.
+pub async fn custom_env(body: &str, consumers: &[&str]) -> Env {
+    let dir = PolicyDir::new();
+    let (body, keys) = with_keys(body.to_owned(), consumers);
+    let path = dir.write(&body);
+    let running = start(&path).await;
+    Env {
+        base: format!("http://{}", running.http_addr.expect("http")),
+        dir,
+        policy: path,
+        running,
+        keys,
+        api: None,
+    }
+}
+
+pub async fn start(path: &std::path::Path) -> Running {
+    let options = ServeOptions {
+        http_listen: Some(loopback()),
+        grace: Some(Duration::from_secs(1)),
+    };
+    match tuomin::serve::start(path, options).await {
+        Ok(r) => r,
+        Err(e) => panic!("gateway did not start: {e}"),
+    }
+}
+
+pub fn loopback() -> SocketAddr {
+    "127.0.0.1:0".parse().expect("addr")
+}
+
+/// A plain-HTTP client (no proxy from the environment, no pooling surprises).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
+}
+
+/// GET with an API key: status and parsed JSON body.
+pub async fn get(env: &Env, consumer: &str, path: &str) -> (u16, serde_json::Value) {
+    let r = client()
+        .get(env.url(path))
+        .header("x-api-key", env.key(consumer))
+        .send()
+        .await
+        .expect("request");
+    let status = r.status().as_u16();
+    let text = r.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    (status, value)
+}
