@@ -15,6 +15,8 @@
 //! - [`demo`]: the demo bank: its schema and a generator of realistic, fictional data.
 //! - [`pg`]: the PostgreSQL gateway: wire-protocol codec (framing with size caps, one
 //!   file per message) and value codecs (text/binary per type OID); no I/O yet.
+//! - [`sql`]: the SQL gate: lineage analysis of every statement, refusal of every use
+//!   of a sensitive column the policy does not allow, masked-value lookup rewrites.
 //! - [`cli`]: the commands behind the `tuomin` binary.
 #![forbid(unsafe_code)]
 
@@ -26,5 +28,6 @@ pub mod keys;
 pub mod pg;
 pub mod policy;
 pub mod report;
+pub mod sql;
 pub mod staticmask;
 pub mod transform;

@@ -114,6 +114,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         rules: resolved_rules,
         keyring,
         audit,
+        sql: (&file.sql).into(),
     })
 }
 

@@ -7,9 +7,11 @@ mod error;
 mod keyring;
 mod load;
 pub mod schema;
+pub mod sql;
 mod validate;
 
 pub use compile::JSON_TABLE;
 pub use error::{PolicyError, PolicyErrors};
 pub use load::{load, load_str};
 pub use schema::Unclassified;
+pub use sql::{SqlSettings, StarPolicy};

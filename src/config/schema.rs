@@ -69,6 +69,9 @@ pub struct PolicyFile {
     /// The audit trail. Without this section nothing is recorded, which
     /// `tuomin check` points out.
     pub audit: Option<AuditSection>,
+    /// The SQL gate's knobs (`super::sql`); defaults when absent.
+    #[serde(default)]
+    pub sql: super::sql::SqlSection,
 }
 
 /// `[audit]`: where the tamper-evident trail is written.

@@ -85,6 +85,8 @@ pub struct Policy {
     pub(crate) keyring: crate::keys::Keyring,
     /// Where the audit trail goes; `None` when the policy has no `[audit]` section.
     pub audit: Option<crate::audit::AuditConfig>,
+    /// The SQL gate's settings (`[sql]`).
+    pub sql: crate::config::SqlSettings,
 }
 
 impl std::fmt::Debug for Policy {
