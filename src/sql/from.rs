@@ -159,6 +159,7 @@ impl Analyser<'_> {
                     return Vec::new();
                 };
                 if let Some(args) = args {
+                    self.check_function(&parts);
                     let name = parts.join(".");
                     let l = self.function_args(&parts, &mut args.args, level.parent);
                     return vec![self.function_entry(&name, l, alias.as_ref())];
@@ -185,6 +186,7 @@ impl Analyser<'_> {
                     self.unanalysable("a table function's name is not a plain name");
                     return Vec::new();
                 };
+                self.check_function(&parts);
                 let l = self.function_args(&parts, args, Some(level));
                 vec![self.function_entry(&parts.join("."), l, alias.as_ref())]
             }

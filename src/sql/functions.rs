@@ -260,7 +260,7 @@ impl Analyser<'_> {
     }
 
     /// Whether the function may run at all.
-    fn check_function(&mut self, name: &[String]) {
+    pub fn check_function(&mut self, name: &[String]) {
         let short = name.last().map_or("", String::as_str);
         if let Some(reason) = forbidden(short) {
             self.refuse(

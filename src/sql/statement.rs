@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use sqlparser::ast::{
-    CloseCursor, DiscardObject, Expr, Reset, ResetStatement, Set, Statement, UtilityOption,
+    CloseCursor, ContextModifier, DiscardObject, Expr, Reset, ResetStatement, Set, Statement,
+    UtilityOption,
 };
 
 use super::analyser::Analyser;
@@ -183,7 +184,7 @@ impl Analyser<'_> {
                 ..
             } => {
                 let name = parts(variable).map(|p| p.join(".")).unwrap_or_default();
-                let local = scope.as_ref().is_some_and(|s| s.to_string() == "LOCAL");
+                let local = matches!(scope, Some(ContextModifier::Local));
                 self.set_parameter(&name, values, local);
             }
             Set::SetTimeZone { .. } | Set::SetNamesDefault {} | Set::SetTransaction { .. } => {}
