@@ -113,6 +113,14 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Run the gateway of the policy's `[postgres]` section until SIGTERM / SIGINT.
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Read a PostgreSQL password on standard input; print its SCRAM-SHA-256 verifier
+    /// for `[consumers.NAME] scram_verifier`.
+    Passwd,
     /// Manage master key versions.
     Keys {
         #[command(subcommand)]
@@ -287,6 +295,8 @@ fn run(command: Command) -> anyhow::Result<String> {
         Command::Audit {
             command: AuditCommand::Verify { config, files },
         } => cli::audit::verify(&config, &files),
+        Command::Serve { config } => cli::serve_pg::run(&config),
+        Command::Passwd => cli::scram_passwd::run(&mut std::io::stdin().lock()),
         Command::Keys {
             command:
                 KeysCommand::Retire {

@@ -42,7 +42,7 @@ pub fn review_table(policy: &Policy) -> String {
         }
         rows.push(row);
     }
-    let mut out = render(&rows);
+    let mut out = crate::report::render::aligned(&rows, "");
     let _ = writeln!(
         out,
         "\nunclassified columns: {}{}",
@@ -82,27 +82,6 @@ fn cell(policy: &Policy, consumer: &str, source: &str) -> String {
         text.push_str(" [acknowledged]");
     }
     text
-}
-
-fn render(rows: &[Vec<String>]) -> String {
-    let columns = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..columns)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for (n, row) in rows.iter().enumerate() {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        let _ = writeln!(out, "{}", line.join("  ").trim_end());
-        if n == 0 {
-            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-            let _ = writeln!(out, "{}", rule.join("  "));
-        }
-    }
-    out
 }
 
 /// The same review as JSON: fields, each with its grade, category and per-consumer

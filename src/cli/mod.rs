@@ -10,3 +10,5 @@ pub mod keys;
 pub mod mask;
 mod mask_audit;
 pub mod report;
+pub mod scram_passwd;
+pub mod serve_pg;

@@ -80,6 +80,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         .unwrap_or_default();
     validate::unclassified(&file.defaults, p);
     let audit = file.audit.as_ref().and_then(|a| audit_config(a, p));
+    let postgres = super::postgres::compile(&file, p).map(Arc::new);
 
     let keyring = keyring?;
     let mut resolved_rules = BTreeMap::new();
@@ -115,6 +116,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         keyring,
         audit,
         sql: (&file.sql).into(),
+        postgres,
     })
 }
 
@@ -308,6 +310,7 @@ fn consumers(file: &PolicyFile, p: &mut Problems) -> BTreeMap<String, Consumer> 
             description,
             enabled,
             approved_transfer,
+            scram_verifier: _,
         } = def.get_ref();
         validate::consumer(name.get_ref(), def, p);
         out.insert(

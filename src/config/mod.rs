@@ -1,11 +1,12 @@
 //! The policy file: its TOML schema ([`schema`]), loading with file-and-line errors
 //! ([`load`]), and the checks that refuse a dangerous policy before it takes effect
-//! ([`validate`]). A policy that fails any check never becomes the running policy.
+//! ([`validate`]). [`postgres`] is the PostgreSQL gateway's section. A policy that fails any check never becomes the running policy.
 
 mod compile;
 mod error;
 mod keyring;
 mod load;
+pub mod postgres;
 pub mod schema;
 pub mod sql;
 mod validate;

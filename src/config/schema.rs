@@ -72,6 +72,8 @@ pub struct PolicyFile {
     /// The SQL gate's knobs (`super::sql`); defaults when absent.
     #[serde(default)]
     pub sql: super::sql::SqlSection,
+    /// The PostgreSQL gateway (see [`super::postgres`]).
+    pub postgres: Option<super::postgres::PostgresDef>,
 }
 
 /// `[audit]`: where the tamper-evident trail is written.
@@ -209,6 +211,10 @@ pub struct ConsumerDef {
     /// For `offshore`: the reference of the approved cross-border transfer (security
     /// assessment, consent, contract). Without it, C2 is refused offshore.
     pub approved_transfer: Option<String>,
+    /// The consumer's PostgreSQL password as a SCRAM-SHA-256 verifier (from
+    /// `tuomin passwd`), never the password. Without one the consumer cannot log in to
+    /// the PostgreSQL gateway. Default none.
+    pub scram_verifier: Option<Spanned<String>>,
 }
 
 fn default_true() -> bool {

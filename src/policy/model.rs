@@ -87,6 +87,8 @@ pub struct Policy {
     pub audit: Option<crate::audit::AuditConfig>,
     /// The SQL gate's settings (`[sql]`).
     pub sql: crate::config::SqlSettings,
+    /// The PostgreSQL gateway's settings; `None` without a `[postgres]` section.
+    pub postgres: Option<Arc<crate::config::postgres::PostgresSettings>>,
 }
 
 impl std::fmt::Debug for Policy {

@@ -8,9 +8,10 @@
 
 use super::alphabet::{DIGITS, ascii_string, crypt_in_place};
 use super::card::{luhn_check_digit, luhn_valid};
+use super::ff1::FormatCipher;
 use super::ff1::{self, Direction, Ff1, MIN_DOMAIN};
 use super::spec::AccountParams;
-use super::{BuildError, Context, Properties, Transform, TransformError};
+use super::{BuildError, TransformError};
 use crate::keys::FieldKeys;
 
 const SHAPE: &str = "account number (digits only)";
@@ -105,21 +106,11 @@ impl AccountTransform {
     }
 }
 
-impl Transform for AccountTransform {
-    fn name(&self) -> &'static str {
-        "fpe_account"
-    }
+impl FormatCipher for AccountTransform {
+    const NAME: &'static str = "fpe_account";
 
-    fn properties(&self) -> Properties {
-        ff1::properties(true)
-    }
-
-    fn apply(&self, input: &str, _ctx: &Context<'_>) -> Result<Option<String>, TransformError> {
-        self.crypt(Direction::Encrypt, input).map(Some)
-    }
-
-    fn reverse(&self, output: &str, _ctx: &Context<'_>) -> Result<String, TransformError> {
-        self.crypt(Direction::Decrypt, output)
+    fn cipher(&self, dir: Direction, input: &str) -> Result<String, TransformError> {
+        self.crypt(dir, input)
     }
 }
 
@@ -127,6 +118,7 @@ impl Transform for AccountTransform {
 mod tests {
     use super::*;
     use crate::keys::{KeyId, MasterKey};
+    use crate::transform::{Context, Transform};
 
     const CTX: Context<'static> = Context { subject: None };
 

@@ -8,9 +8,10 @@
 //! [`TransformError::NotAPseudonym`]).
 
 use super::alphabet::{DIGITS, ascii_string, crypt_in_place};
+use super::ff1::FormatCipher;
 use super::ff1::{self, Direction, Ff1, MIN_DOMAIN};
 use super::spec::CardParams;
-use super::{BuildError, Context, Properties, Transform, TransformError};
+use super::{BuildError, TransformError};
 use crate::keys::FieldKeys;
 
 const SHAPE: &str = "card number (16–19 digits)";
@@ -113,21 +114,11 @@ pub fn free_digits_of_16(keep_bin: usize, keep_last: usize) -> usize {
     15usize.saturating_sub(keep_bin + keep_last)
 }
 
-impl Transform for CardTransform {
-    fn name(&self) -> &'static str {
-        "fpe_card"
-    }
+impl FormatCipher for CardTransform {
+    const NAME: &'static str = "fpe_card";
 
-    fn properties(&self) -> Properties {
-        ff1::properties(true)
-    }
-
-    fn apply(&self, input: &str, _ctx: &Context<'_>) -> Result<Option<String>, TransformError> {
-        self.crypt(Direction::Encrypt, input).map(Some)
-    }
-
-    fn reverse(&self, output: &str, _ctx: &Context<'_>) -> Result<String, TransformError> {
-        self.crypt(Direction::Decrypt, output)
+    fn cipher(&self, dir: Direction, input: &str) -> Result<String, TransformError> {
+        self.crypt(dir, input)
     }
 }
 
@@ -135,6 +126,7 @@ impl Transform for CardTransform {
 mod tests {
     use super::*;
     use crate::keys::{KeyId, MasterKey};
+    use crate::transform::{Context, Transform};
 
     fn card(keep_bin: usize, keep_last: usize) -> Result<CardTransform, BuildError> {
         let master = MasterKey::from_bytes(KeyId(1), [3; 32]);

@@ -15,9 +15,10 @@
 //! the region (which are still bound into the tweak).
 
 use super::alphabet::ascii_string;
-use super::ff1::{self, Direction, Domain, Ff1};
+use super::ff1::FormatCipher;
+use super::ff1::{Direction, Domain, Ff1};
 use super::spec::{CnIdParams, RegionMode};
-use super::{BuildError, Context, Properties, Transform, TransformError};
+use super::{BuildError, TransformError};
 use crate::keys::FieldKeys;
 
 const SHAPE: &str = "ID number (18 characters, or 15 digits for the legacy form)";
@@ -196,21 +197,15 @@ fn format_date(days: u32, legacy: bool) -> Vec<u8> {
     text.into_bytes()
 }
 
-impl Transform for CnIdTransform {
-    fn name(&self) -> &'static str {
-        "fpe_cn_id"
+impl FormatCipher for CnIdTransform {
+    const NAME: &'static str = "fpe_cn_id";
+
+    fn reversible(&self) -> bool {
+        self.region == RegionMode::Keep
     }
 
-    fn properties(&self) -> Properties {
-        ff1::properties(self.region == RegionMode::Keep)
-    }
-
-    fn apply(&self, input: &str, _ctx: &Context<'_>) -> Result<Option<String>, TransformError> {
-        self.crypt(Direction::Encrypt, input).map(Some)
-    }
-
-    fn reverse(&self, output: &str, _ctx: &Context<'_>) -> Result<String, TransformError> {
-        self.crypt(Direction::Decrypt, output)
+    fn cipher(&self, dir: Direction, input: &str) -> Result<String, TransformError> {
+        self.crypt(dir, input)
     }
 }
 
@@ -218,6 +213,7 @@ impl Transform for CnIdTransform {
 mod tests {
     use super::*;
     use crate::keys::{KeyId, MasterKey};
+    use crate::transform::{Context, Transform};
 
     const CTX: Context<'static> = Context { subject: None };
 

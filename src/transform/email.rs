@@ -18,9 +18,10 @@
 use ring::hmac;
 
 use super::alphabet::{ALNUM_LOWER, MAX_NUMERALS, ascii_string, crypt_in_place};
-use super::ff1::{self, Direction, Ff1};
+use super::ff1::FormatCipher;
+use super::ff1::{Direction, Ff1};
 use super::spec::{EmailDomain, EmailParams};
-use super::{BuildError, Context, Properties, Transform, TransformError};
+use super::{BuildError, TransformError};
 use crate::keys::{FieldKeys, Purpose};
 
 const SHAPE: &str = "e-mail address (local@domain, ASCII local part)";
@@ -124,23 +125,17 @@ impl EmailTransform {
     }
 }
 
-impl Transform for EmailTransform {
-    fn name(&self) -> &'static str {
-        "fpe_email"
-    }
+impl FormatCipher for EmailTransform {
+    const NAME: &'static str = "fpe_email";
 
     /// Reversible when the domain is kept (except surrogates of very short or very
     /// long local parts, see the module comment).
-    fn properties(&self) -> Properties {
-        ff1::properties(self.domain == EmailDomain::Keep)
+    fn reversible(&self) -> bool {
+        self.domain == EmailDomain::Keep
     }
 
-    fn apply(&self, input: &str, _ctx: &Context<'_>) -> Result<Option<String>, TransformError> {
-        self.crypt(Direction::Encrypt, input).map(Some)
-    }
-
-    fn reverse(&self, output: &str, _ctx: &Context<'_>) -> Result<String, TransformError> {
-        self.crypt(Direction::Decrypt, output)
+    fn cipher(&self, dir: Direction, input: &str) -> Result<String, TransformError> {
+        self.crypt(dir, input)
     }
 }
 
@@ -148,6 +143,7 @@ impl Transform for EmailTransform {
 mod tests {
     use super::*;
     use crate::keys::{KeyId, MasterKey};
+    use crate::transform::{Context, Transform};
 
     const CTX: Context<'static> = Context { subject: None };
 

@@ -25,7 +25,7 @@ use aes::Aes256;
 use aes::cipher::consts::U16;
 use aes::cipher::{BlockCipherEncrypt, KeyInit};
 
-use super::{Properties, TransformError};
+use super::{Context, Properties, Transform, TransformError};
 use crate::keys::{FieldKeys, Purpose};
 
 /// The smallest domain (radix^len) FF1 may be used on.
@@ -147,6 +147,41 @@ pub fn properties(reversible: bool) -> Properties {
         reversible,
         format_preserving: true,
         de_identifying: false,
+    }
+}
+
+/// A format-preserving cipher of one value shape (card, ID number, mobile, …): every
+/// FPE transform implements this, and its [`Transform`] follows — `apply` encrypts,
+/// `reverse` decrypts.
+pub trait FormatCipher: Send + Sync {
+    /// The transform's policy name.
+    const NAME: &'static str;
+
+    /// Whether the key holder can recover the input (false where the format drops
+    /// information, e.g. a generalized region).
+    fn reversible(&self) -> bool {
+        true
+    }
+
+    /// Encrypts or decrypts one value.
+    fn cipher(&self, dir: Direction, input: &str) -> Result<String, TransformError>;
+}
+
+impl<T: FormatCipher> Transform for T {
+    fn name(&self) -> &'static str {
+        T::NAME
+    }
+
+    fn properties(&self) -> Properties {
+        properties(self.reversible())
+    }
+
+    fn apply(&self, input: &str, _ctx: &Context<'_>) -> Result<Option<String>, TransformError> {
+        self.cipher(Direction::Encrypt, input).map(Some)
+    }
+
+    fn reverse(&self, output: &str, _ctx: &Context<'_>) -> Result<String, TransformError> {
+        self.cipher(Direction::Decrypt, output)
     }
 }
 

@@ -10,9 +10,10 @@
 //! refused as malformed.
 
 use super::alphabet::{Charset, MAX_NUMERALS, ascii_string, crypt_in_place};
+use super::ff1::FormatCipher;
 use super::ff1::{self, Direction, Ff1, MIN_DOMAIN};
 use super::spec::Ff1Params;
-use super::{BuildError, Context, Properties, Transform, TransformError};
+use super::{BuildError, TransformError};
 use crate::keys::FieldKeys;
 
 const SHAPE: &str = "value for generic FF1 (within the FF1 length limit)";
@@ -92,21 +93,11 @@ impl GenericFpeTransform {
     }
 }
 
-impl Transform for GenericFpeTransform {
-    fn name(&self) -> &'static str {
-        "ff1"
-    }
+impl FormatCipher for GenericFpeTransform {
+    const NAME: &'static str = "ff1";
 
-    fn properties(&self) -> Properties {
-        ff1::properties(true)
-    }
-
-    fn apply(&self, input: &str, _ctx: &Context<'_>) -> Result<Option<String>, TransformError> {
-        self.crypt(Direction::Encrypt, input).map(Some)
-    }
-
-    fn reverse(&self, output: &str, _ctx: &Context<'_>) -> Result<String, TransformError> {
-        self.crypt(Direction::Decrypt, output)
+    fn cipher(&self, dir: Direction, input: &str) -> Result<String, TransformError> {
+        self.crypt(dir, input)
     }
 }
 
@@ -115,6 +106,7 @@ mod tests {
     use super::*;
     use crate::keys::{KeyId, MasterKey};
     use crate::transform::spec::Alphabet;
+    use crate::transform::{Context, Transform};
 
     const CTX: Context<'static> = Context { subject: None };
 

@@ -5,9 +5,10 @@
 //! digit. Only the bare 11 digits are accepted (no `+86`, spaces or dashes).
 
 use super::alphabet::{DIGITS, ascii_string, crypt_in_place};
-use super::ff1::{self, Direction, Ff1};
+use super::ff1::FormatCipher;
+use super::ff1::{Direction, Ff1};
 use super::spec::MobileParams;
-use super::{BuildError, Context, Properties, Transform, TransformError};
+use super::{BuildError, TransformError};
 use crate::keys::FieldKeys;
 
 const SHAPE: &str = "mainland mobile number (11 digits, 1[3-9]…)";
@@ -51,21 +52,11 @@ impl MobileTransform {
     }
 }
 
-impl Transform for MobileTransform {
-    fn name(&self) -> &'static str {
-        "fpe_mobile"
-    }
+impl FormatCipher for MobileTransform {
+    const NAME: &'static str = "fpe_mobile";
 
-    fn properties(&self) -> Properties {
-        ff1::properties(true)
-    }
-
-    fn apply(&self, input: &str, _ctx: &Context<'_>) -> Result<Option<String>, TransformError> {
-        self.crypt(Direction::Encrypt, input).map(Some)
-    }
-
-    fn reverse(&self, output: &str, _ctx: &Context<'_>) -> Result<String, TransformError> {
-        self.crypt(Direction::Decrypt, output)
+    fn cipher(&self, dir: Direction, input: &str) -> Result<String, TransformError> {
+        self.crypt(dir, input)
     }
 }
 
@@ -73,6 +64,7 @@ impl Transform for MobileTransform {
 mod tests {
     use super::*;
     use crate::keys::{KeyId, MasterKey};
+    use crate::transform::{Context, Transform};
 
     const CTX: Context<'static> = Context { subject: None };
 

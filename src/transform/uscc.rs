@@ -15,9 +15,10 @@
 //! Then check 17 and check 18 are recomputed.
 
 use super::alphabet::{USCC, ascii_string, crypt_in_place};
-use super::ff1::{self, Direction, Domain, Ff1};
+use super::ff1::FormatCipher;
+use super::ff1::{Direction, Domain, Ff1};
 use super::spec::UsccParams;
-use super::{BuildError, Context, Properties, Transform, TransformError};
+use super::{BuildError, TransformError};
 use crate::keys::FieldKeys;
 
 const SHAPE: &str = "unified social credit code (18 characters)";
@@ -158,21 +159,11 @@ impl UsccTransform {
     }
 }
 
-impl Transform for UsccTransform {
-    fn name(&self) -> &'static str {
-        "fpe_uscc"
-    }
+impl FormatCipher for UsccTransform {
+    const NAME: &'static str = "fpe_uscc";
 
-    fn properties(&self) -> Properties {
-        ff1::properties(true)
-    }
-
-    fn apply(&self, input: &str, _ctx: &Context<'_>) -> Result<Option<String>, TransformError> {
-        self.crypt(Direction::Encrypt, input).map(Some)
-    }
-
-    fn reverse(&self, output: &str, _ctx: &Context<'_>) -> Result<String, TransformError> {
-        self.crypt(Direction::Decrypt, output)
+    fn cipher(&self, dir: Direction, input: &str) -> Result<String, TransformError> {
+        self.crypt(dir, input)
     }
 }
 
@@ -180,6 +171,7 @@ impl Transform for UsccTransform {
 mod tests {
     use super::*;
     use crate::keys::{KeyId, MasterKey};
+    use crate::transform::{Context, Transform};
 
     const CTX: Context<'static> = Context { subject: None };
     const EXAMPLES: [&str; 2] = ["91350100M000100Y43", "91110000802100433B"];

@@ -24,6 +24,10 @@ impl SqlState {
     pub const TOO_MANY_CONNECTIONS: SqlState = SqlState(*b"53300");
     /// `57P01 admin_shutdown`: the gateway is shutting down.
     pub const ADMIN_SHUTDOWN: SqlState = SqlState(*b"57P01");
+    /// `08006 connection_failure`: the upstream cannot be reached.
+    pub const CONNECTION_FAILURE: SqlState = SqlState(*b"08006");
+    /// `25006 read_only_sql_transaction`: a write from a read-only consumer.
+    pub const READ_ONLY_SQL_TRANSACTION: SqlState = SqlState(*b"25006");
     /// `XX000 internal_error`: the gateway's own fault.
     pub const INTERNAL_ERROR: SqlState = SqlState(*b"XX000");
     /// `54000 program_limit_exceeded`: e.g. a message over the size cap.

@@ -1,0 +1,90 @@
+//! [`PgError`]: why a PostgreSQL session ended or a statement was refused, who is at
+//! fault, and the SQLSTATE the client is told. Messages never quote data values.
+
+use crate::pg::codec::backend::ErrorResponse;
+use crate::pg::codec::{DecodeError, EncodeError, FrameError, Severity, SqlState};
+
+/// Who caused an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The client (malformed message, bad password, refused request).
+    Client,
+    /// The upstream server (unreachable, refused our login, malformed reply).
+    Upstream,
+    /// tuomin itself.
+    Gateway,
+}
+
+/// An error of the PostgreSQL gateway.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    /// The client's bytes cannot be framed (too large, bad length).
+    #[error("{0}")]
+    ClientFrame(FrameError),
+    /// A client message does not decode or comes at the wrong time.
+    #[error("protocol violation: {0}")]
+    ClientProtocol(String),
+    /// The client could not be authenticated.
+    #[error("{0}")]
+    Auth(String),
+    /// The client asked for something refused at startup (replication, no TLS).
+    #[error("{0}")]
+    StartupRefused(String),
+    /// The upstream could not be reached or refused tuomin's login.
+    #[error("upstream: {0}")]
+    Upstream(String),
+    /// The upstream sent something tuomin cannot read.
+    #[error("upstream protocol: {0}")]
+    UpstreamProtocol(String),
+    /// TLS failure (either side).
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// Socket error.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// tuomin built a message it cannot encode.
+    #[error("internal: {0}")]
+    Encode(#[from] EncodeError),
+    /// The gateway is shutting down.
+    #[error("terminating connection: tuomin is shutting down")]
+    Shutdown,
+}
+
+impl PgError {
+    /// Who is at fault.
+    pub fn fault(&self) -> Fault {
+        match self {
+            PgError::ClientFrame(_)
+            | PgError::ClientProtocol(_)
+            | PgError::Auth(_)
+            | PgError::StartupRefused(_) => Fault::Client,
+            PgError::Upstream(_) | PgError::UpstreamProtocol(_) => Fault::Upstream,
+            PgError::Tls(_) | PgError::Io(_) => Fault::Client,
+            PgError::Encode(_) | PgError::Shutdown => Fault::Gateway,
+        }
+    }
+
+    /// The SQLSTATE the client is told.
+    pub fn sqlstate(&self) -> SqlState {
+        match self {
+            PgError::ClientFrame(FrameError::TooLarge { .. }) => SqlState::PROGRAM_LIMIT_EXCEEDED,
+            PgError::ClientFrame(_) | PgError::ClientProtocol(_) => SqlState::PROTOCOL_VIOLATION,
+            PgError::Auth(_) => SqlState::INVALID_PASSWORD,
+            PgError::StartupRefused(_) => SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+            PgError::Upstream(_) | PgError::UpstreamProtocol(_) => SqlState::CONNECTION_FAILURE,
+            PgError::Tls(_) | PgError::Io(_) => SqlState::PROTOCOL_VIOLATION,
+            PgError::Encode(_) => SqlState::INTERNAL_ERROR,
+            PgError::Shutdown => SqlState::ADMIN_SHUTDOWN,
+        }
+    }
+
+    /// The FATAL ErrorResponse that ends the session.
+    pub fn to_fatal(&self) -> ErrorResponse {
+        ErrorResponse::new(Severity::Fatal, self.sqlstate(), self.to_string())
+    }
+
+    /// A client message that does not decode.
+    pub fn decode(e: DecodeError) -> Self {
+        PgError::ClientProtocol(e.to_string())
+    }
+}

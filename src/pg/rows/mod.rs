@@ -1,0 +1,15 @@
+//! Result masking: a [`RowPlan`] is decided once per RowDescription (or COPY), then
+//! executed on every row.
+//!
+//! - [`decide`]: what each output column is — pass, masked (with its transform, type,
+//!   format and constraint) — or why the statement is refused.
+//! - [`plan`]: [`RowPlan`] and [`MaskedRow`]: a DataRow can only reach the client
+//!   through a plan; an unmasked plan forwards the frame's own bytes.
+//! - [`copy`]: the same plan on `COPY … TO STDOUT` lines (text and CSV).
+
+pub mod copy;
+pub mod decide;
+pub mod plan;
+
+pub use decide::{PlanInput, build_plan};
+pub use plan::{MaskError, MaskedRow, RowPlan};

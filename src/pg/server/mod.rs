@@ -1,0 +1,167 @@
+//! The PostgreSQL listener: [`run`] accepts connections and runs each session in its
+//! own task until shutdown.
+//!
+//! - [`cancel`]: our own random BackendKeyData per session, mapped to the upstream's.
+//! - Shutdown: when `shutdown` turns true the listener stops accepting; sessions get
+//!   `shutdown_grace` to finish, then are told `57P01 admin_shutdown` and closed.
+
+pub mod cancel;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+pub use cancel::{CancelKey, CancelRegistry};
+
+use crate::audit::AuditLog;
+use crate::config::postgres::PostgresSettings;
+use crate::pg::catalog::CatalogCache;
+use crate::pg::net::tls::{self, TlsConfigError};
+use crate::pg::session::{self, PolicySource, SessionCtx};
+use crate::pg::startup::{Accepted, Negotiation, refuse as negotiate_refuse};
+use crate::pg::upstream::UpstreamTarget;
+
+/// Everything the listener's sessions share.
+pub struct ServerCtx {
+    /// The `[postgres]` settings the listener was started with.
+    pub settings: Arc<PostgresSettings>,
+    /// The listener's TLS, if configured.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The upstream.
+    pub target: UpstreamTarget,
+    /// Cancel keys.
+    pub cancels: Arc<CancelRegistry>,
+    /// The running policy.
+    pub policy: Arc<dyn PolicySource>,
+    /// The catalog cache.
+    pub catalog: Arc<CatalogCache>,
+    /// The audit trail.
+    pub audit: Option<AuditLog>,
+}
+
+impl std::fmt::Debug for ServerCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerCtx")
+            .field("listen", &self.settings.listen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerCtx {
+    /// Builds TLS configurations and the catalog cache from `settings`.
+    pub fn new(
+        settings: Arc<PostgresSettings>,
+        policy: Arc<dyn PolicySource>,
+        audit: Option<AuditLog>,
+    ) -> Result<Self, TlsConfigError> {
+        let tls = settings.tls.as_ref().map(tls::server_config).transpose()?;
+        let target = UpstreamTarget::new(settings.upstream.clone())?;
+        let catalog = Arc::new(CatalogCache::new(target.clone(), settings.catalog_refresh));
+        Ok(ServerCtx {
+            tls,
+            target,
+            cancels: Arc::new(CancelRegistry::default()),
+            policy,
+            catalog,
+            audit,
+            settings,
+        })
+    }
+
+    /// Whether clients must use TLS.
+    pub fn tls_required(&self) -> bool {
+        self.settings.tls.as_ref().is_some_and(|t| t.required)
+    }
+}
+
+/// Accepts connections on `listener` until `shutdown` turns true, then drains.
+pub async fn run(listener: TcpListener, ctx: Arc<ServerCtx>, mut shutdown: watch::Receiver<bool>) {
+    let (terminate_tx, terminate) = watch::channel(false);
+    let mut sessions = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, addr)) => {
+                    sessions.spawn(connection(tcp, addr, Arc::clone(&ctx), terminate.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+            _ = shutdown.changed() => if *shutdown.borrow() { break },
+            Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
+        }
+    }
+    drop(listener);
+    tracing::info!(
+        sessions = sessions.len(),
+        "postgres listener stopped accepting; draining"
+    );
+    let grace = tokio::time::sleep(ctx.settings.shutdown_grace);
+    tokio::pin!(grace);
+    loop {
+        tokio::select! {
+            next = sessions.join_next() => if next.is_none() { return },
+            _ = &mut grace => break,
+        }
+    }
+    let _ = terminate_tx.send(true);
+    let last = tokio::time::sleep(std::time::Duration::from_secs(2));
+    tokio::pin!(last);
+    loop {
+        tokio::select! {
+            next = sessions.join_next() => if next.is_none() { return },
+            _ = &mut last => {
+                sessions.abort_all();
+                return;
+            }
+        }
+    }
+}
+
+/// One client connection, from accept to the end of its session.
+async fn connection(
+    tcp: TcpStream,
+    addr: SocketAddr,
+    ctx: Arc<ServerCtx>,
+    terminate: watch::Receiver<bool>,
+) {
+    let accepted = Accepted::new(tcp, Some(addr));
+    let setup = async {
+        let negotiated = match accepted.negotiate(&ctx).await? {
+            Negotiation::Startup(n) => n,
+            Negotiation::Cancelled => return Ok(None),
+        };
+        let authenticated = negotiated.check(&ctx).await?.authenticate(&ctx).await?;
+        let consumer = authenticated.consumer.clone();
+        let database = authenticated.database.clone();
+        let (connected, key) = authenticated.connect(&ctx).await?;
+        Ok(Some((connected, key, consumer, database)))
+    };
+    let (connected, key, consumer, database) = match setup.await {
+        Ok(Some(s)) => s,
+        Ok(None) => return,
+        Err((e, stream)) => {
+            tracing::info!(client = %addr, fault = ?e.fault(), error = %e, "postgres startup refused");
+            negotiate_refuse(e, stream).await;
+            return;
+        }
+    };
+    tracing::info!(client = %addr, consumer = %consumer, database = %database, "postgres session started");
+    let session_ctx = SessionCtx {
+        consumer,
+        database,
+        client: Some(addr),
+        policy: Arc::clone(&ctx.policy),
+        catalog: Arc::clone(&ctx.catalog),
+        audit: ctx.audit.clone(),
+    };
+    if let Err(e) = session::run(connected, session_ctx, terminate).await {
+        tracing::info!(client = %addr, fault = ?e.fault(), error = %e, "postgres session ended");
+    }
+    drop(key);
+}

@@ -1,0 +1,121 @@
+//! The steady state of one client session: two pumps over one upstream session.
+//!
+//! - [`client_pump`]: client → upstream. Frames each message, refuses what a
+//!   read-only consumer may not send (and skips to Sync, as PostgreSQL does), keeps
+//!   the statement and portal names, injects a hidden Describe before an Execute
+//!   whose result columns the gateway has not just seen, and queues an [`Expect`]
+//!   for every message before forwarding it.
+//! - [`server_pump`]: upstream → client. Pops the queue as replies arrive; builds a
+//!   [`RowPlan`](crate::pg::rows::RowPlan) from each RowDescription, masks rows and
+//!   COPY lines, scrubs errors and notices, emits the gateway's refusals in order,
+//!   writes one audit record per statement.
+//! - [`queue`]: the expected-reply queue.
+//! - [`audit`]: the audit record of one statement.
+
+pub mod audit;
+pub mod client_pump;
+pub mod queue;
+pub mod server_pump;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use tokio::sync::{mpsc, watch};
+
+pub use queue::{Expect, ReplyQueue};
+
+use crate::audit::AuditLog;
+use crate::pg::catalog::CatalogCache;
+use crate::pg::codec::FrameLimits;
+use crate::pg::codec::backend::TransactionStatus;
+use crate::pg::error::PgError;
+use crate::pg::net::{FramedReader, Stream};
+use crate::policy::Policy;
+
+/// Where a session reads the running policy (an `ArcSwap` in `tuomin serve`, a fixed
+/// policy in tests): read at every statement, so a reload applies to the next one.
+pub trait PolicySource: Send + Sync {
+    /// The running policy.
+    fn current(&self) -> Arc<Policy>;
+}
+
+impl PolicySource for Arc<Policy> {
+    fn current(&self) -> Arc<Policy> {
+        Arc::clone(self)
+    }
+}
+
+/// What a session knows of itself.
+#[derive(Clone)]
+pub struct SessionCtx {
+    /// The consumer (the PostgreSQL user name).
+    pub consumer: String,
+    /// The upstream database.
+    pub database: String,
+    /// The client's address.
+    pub client: Option<SocketAddr>,
+    /// The running policy.
+    pub policy: Arc<dyn PolicySource>,
+    /// The catalog cache.
+    pub catalog: Arc<CatalogCache>,
+    /// The audit trail, when the policy has one.
+    pub audit: Option<AuditLog>,
+}
+
+impl std::fmt::Debug for SessionCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCtx")
+            .field("consumer", &self.consumer)
+            .field("database", &self.database)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Both connections after startup, with bytes already read from each.
+#[derive(Debug)]
+pub struct Connected {
+    /// The client.
+    pub client: Stream,
+    /// Client bytes read but not yet framed.
+    pub client_buf: BytesMut,
+    /// The upstream.
+    pub upstream: Stream,
+    /// Upstream bytes read but not yet framed.
+    pub upstream_buf: BytesMut,
+    /// The upstream's transaction status.
+    pub status: TransactionStatus,
+}
+
+/// Runs the session until either side leaves, or `terminate` turns true.
+pub async fn run(
+    conn: Connected,
+    ctx: SessionCtx,
+    terminate: watch::Receiver<bool>,
+) -> Result<(), PgError> {
+    let (client_read, client_write) = tokio::io::split(conn.client);
+    let (upstream_read, upstream_write) = tokio::io::split(conn.upstream);
+    let client = FramedReader::new(client_read, conn.client_buf, FrameLimits::FRONTEND);
+    let upstream = FramedReader::new(upstream_read, conn.upstream_buf, FrameLimits::BACKEND);
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut to_upstream = client_pump::ClientPump::new(tx, ctx.policy.clone());
+    let mut to_client = server_pump::ServerPump::new(rx, ctx, conn.status);
+    let client_terminate = terminate.clone();
+    let a = to_upstream.run(client, upstream_write, client_terminate);
+    let b = to_client.run(upstream, client_write, terminate);
+    tokio::pin!(a);
+    tokio::pin!(b);
+    // The server pump owns the client's write half: when it ends, the session ends.
+    // When the client pump ends first (client left), the server pump ends as its
+    // queue closes.
+    tokio::select! {
+        r = &mut b => r,
+        r = &mut a => match r {
+            Ok(()) => b.await,
+            Err(e) => {
+                let _ = b.await;
+                Err(e)
+            }
+        },
+    }
+}

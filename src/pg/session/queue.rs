@@ -1,0 +1,207 @@
+//! The expected-reply queue: what each upcoming server reply answers, in order, and
+//! where the gateway's own replies (refusals) go between them.
+//!
+//! The client pump pushes an [`Expect`] *before* it forwards the message, so every
+//! server reply finds its entry already queued. The server pump pops entries as
+//! replies complete them. When a block is being discarded (an error, a refusal), the
+//! server's replies are dropped until the ReadyForQuery that ends the block, and that
+//! ReadyForQuery pops every entry up to and including the block's Sync or Query.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::pg::codec::backend::ErrorResponse;
+use crate::pg::sqltext::CopyOut;
+
+/// One expected reply (or one synthetic reply to emit in its place).
+#[derive(Clone, Debug)]
+pub enum Expect {
+    /// A simple Query: results until ReadyForQuery.
+    Query {
+        /// The text (for plans, scrubbing and audit).
+        sql: Arc<str>,
+        /// The COPY TO STDOUT it is, if any (the plan comes from a hidden Describe).
+        copy: Option<CopyOut>,
+    },
+    /// Parse → ParseComplete.
+    Parse {
+        /// Hidden: sent by the gateway, reply not forwarded.
+        hidden: bool,
+    },
+    /// Bind → BindComplete.
+    Bind,
+    /// Describe → [ParameterDescription] RowDescription | NoData.
+    Describe {
+        /// Hidden: sent by the gateway, reply not forwarded.
+        hidden: bool,
+        /// The statement behind it.
+        sql: Arc<str>,
+        /// For a hidden Describe before a COPY: that COPY's plan target.
+        for_copy: bool,
+    },
+    /// Execute → rows, then CommandComplete | PortalSuspended | EmptyQueryResponse.
+    Execute {
+        /// The statement behind the portal.
+        sql: Arc<str>,
+    },
+    /// Close → CloseComplete.
+    Close,
+    /// Sync → ReadyForQuery.
+    Sync {
+        /// Hidden: sent by the gateway, ReadyForQuery not forwarded.
+        hidden: bool,
+    },
+    /// A refusal in the extended protocol: emit this error, then discard to Sync.
+    Refuse {
+        /// The error.
+        error: ErrorResponse,
+        /// The statement, for audit.
+        sql: Arc<str>,
+    },
+    /// A refusal of a simple Query or FunctionCall: emit error and ReadyForQuery.
+    RefuseQuery {
+        /// The error.
+        error: ErrorResponse,
+        /// The statement, for audit.
+        sql: Arc<str>,
+    },
+    /// Bytes to send and end the session (protocol violation, shutdown).
+    Fatal(Bytes),
+}
+
+impl Expect {
+    /// Whether this entry ends a block (its ReadyForQuery).
+    pub fn ends_block(&self) -> bool {
+        matches!(self, Expect::Query { .. } | Expect::Sync { .. })
+    }
+
+    /// Whether the gateway answers it without the server.
+    pub fn is_synthetic(&self) -> bool {
+        matches!(
+            self,
+            Expect::Refuse { .. } | Expect::RefuseQuery { .. } | Expect::Fatal(_)
+        )
+    }
+}
+
+/// The queue, as the server pump holds it.
+#[derive(Debug, Default)]
+pub struct ReplyQueue {
+    entries: VecDeque<Expect>,
+    discarding: bool,
+}
+
+impl ReplyQueue {
+    /// Adds an entry at the back.
+    pub fn push(&mut self, e: Expect) {
+        self.entries.push_back(e);
+    }
+
+    /// The entry the next reply answers.
+    pub fn front(&self) -> Option<&Expect> {
+        self.entries.front()
+    }
+
+    /// Removes the front entry.
+    pub fn pop(&mut self) -> Option<Expect> {
+        self.entries.pop_front()
+    }
+
+    /// Whether the current block is being discarded.
+    pub fn discarding(&self) -> bool {
+        self.discarding
+    }
+
+    /// Starts discarding the current block's replies.
+    pub fn discard_block(&mut self) {
+        self.discarding = true;
+    }
+
+    /// A ReadyForQuery arrived: pops up to and including the block's end, stops
+    /// discarding, and returns that end entry (`None` if the queue had none).
+    pub fn ready(&mut self) -> Option<Expect> {
+        self.discarding = false;
+        while let Some(e) = self.entries.pop_front() {
+            if e.ends_block() {
+                return Some(e);
+            }
+        }
+        None
+    }
+
+    /// The synthetic entry at the front, if there is one and nothing is discarded.
+    pub fn take_synthetic(&mut self) -> Option<Expect> {
+        if self.discarding || !self.front().is_some_and(Expect::is_synthetic) {
+            return None;
+        }
+        self.pop()
+    }
+
+    /// How many entries wait.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether none wait.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pg::codec::{Severity, SqlState};
+
+    fn refuse() -> Expect {
+        Expect::Refuse {
+            error: ErrorResponse::new(Severity::Error, SqlState::INSUFFICIENT_PRIVILEGE, "no"),
+            sql: "x".into(),
+        }
+    }
+
+    #[test]
+    fn ready_for_query_pops_the_whole_discarded_block_and_nothing_after() {
+        let mut q = ReplyQueue::default();
+        q.push(Expect::Bind);
+        q.push(Expect::Execute { sql: "a".into() });
+        q.push(Expect::Sync { hidden: false });
+        q.push(refuse());
+        q.discard_block();
+        assert!(
+            q.take_synthetic().is_none(),
+            "nothing is emitted while discarding"
+        );
+        assert!(matches!(q.ready(), Some(Expect::Sync { .. })));
+        assert!(!q.discarding());
+        assert!(matches!(q.take_synthetic(), Some(Expect::Refuse { .. })));
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn a_synthetic_refusal_waits_for_the_replies_before_it() {
+        let mut q = ReplyQueue::default();
+        q.push(Expect::Parse { hidden: false });
+        q.push(refuse());
+        assert!(q.take_synthetic().is_none());
+        q.pop();
+        assert!(q.take_synthetic().is_some());
+    }
+
+    #[test]
+    fn pipelined_queries_end_one_block_each() {
+        let mut q = ReplyQueue::default();
+        q.push(Expect::Query {
+            sql: "a".into(),
+            copy: None,
+        });
+        q.push(Expect::Query {
+            sql: "b".into(),
+            copy: None,
+        });
+        assert!(matches!(q.ready(), Some(Expect::Query { sql, .. }) if &*sql == "a"));
+        assert_eq!(q.len(), 1);
+    }
+}

@@ -1,0 +1,501 @@
+//! [`ServerPump`]: upstream → client. See the [module docs](super).
+
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
+
+use super::audit::{Outcome, event};
+use super::{Expect, ReplyQueue, SessionCtx};
+use crate::pg::catalog::is_ddl_tag;
+use crate::pg::codec::backend::{
+    CommandComplete, CopyDirection, CopyResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
+    RowDescription, TransactionStatus,
+};
+use crate::pg::codec::both::CopyData;
+use crate::pg::codec::{FormatCode, Frame, Severity, SqlState};
+use crate::pg::error::PgError;
+use crate::pg::net::FramedReader;
+use crate::pg::rows::copy::mask_copy_line;
+use crate::pg::rows::decide::{PlanOutcome, consumer_is_masked};
+use crate::pg::rows::{PlanInput, RowPlan, build_plan};
+use crate::pg::scrub::scrub;
+use crate::pg::sqltext::{CopyFormat, CopyOut};
+
+/// A COPY TO STDOUT in progress.
+struct CopyState {
+    plan: Arc<RowPlan>,
+    layout: CopyOut,
+    header_pending: bool,
+}
+
+/// The server-side pump of one session.
+pub struct ServerPump {
+    rx: mpsc::UnboundedReceiver<Expect>,
+    queue: ReplyQueue,
+    ctx: SessionCtx,
+    status: TransactionStatus,
+    /// The plan of the rows now arriving.
+    plan: Option<Arc<RowPlan>>,
+    /// The plan from a hidden Describe before a COPY, or why there is none.
+    copy_plan: Option<Result<Arc<RowPlan>, String>>,
+    copy: Option<CopyState>,
+    rows: u64,
+    out: BytesMut,
+    client_gone: bool,
+}
+
+fn refusal(message: impl Into<String>) -> ErrorResponse {
+    ErrorResponse::new(Severity::Error, SqlState::INSUFFICIENT_PRIVILEGE, message)
+        .with_hint("refused by tuomin, the data-masking gateway")
+}
+
+impl ServerPump {
+    /// A pump reading expectations from `rx`.
+    pub fn new(
+        rx: mpsc::UnboundedReceiver<Expect>,
+        ctx: SessionCtx,
+        status: TransactionStatus,
+    ) -> Self {
+        ServerPump {
+            rx,
+            queue: ReplyQueue::default(),
+            ctx,
+            status,
+            plan: None,
+            copy_plan: None,
+            copy: None,
+            rows: 0,
+            out: BytesMut::with_capacity(64 * 1024),
+            client_gone: false,
+        }
+    }
+
+    /// Runs until the upstream or the client leaves, or `terminate`.
+    pub async fn run<R, W>(
+        &mut self,
+        mut upstream: FramedReader<R>,
+        mut client: W,
+        mut terminate: watch::Receiver<bool>,
+    ) -> Result<(), PgError>
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        loop {
+            if let Err(e) = self.drain_and_emit() {
+                client.write_all(&self.out).await?;
+                return Err(e);
+            }
+            if self.client_gone {
+                return Ok(());
+            }
+            if !self.out.is_empty() {
+                client.write_all(&self.out).await?;
+                self.out.clear();
+            }
+            tokio::select! {
+                biased;
+                _ = terminate.changed() => {
+                    let e = PgError::Shutdown;
+                    e.to_fatal().encode(&mut self.out)?;
+                    client.write_all(&self.out).await?;
+                    return Err(e);
+                }
+                e = self.rx.recv() => match e {
+                    Some(Expect::Fatal(bytes)) => {
+                        client.write_all(&self.out).await?;
+                        client.write_all(&bytes).await?;
+                        return Ok(());
+                    }
+                    Some(e) => self.queue.push(e),
+                    None => return Ok(()),
+                },
+                n = upstream.fill() => {
+                    if n? == 0 {
+                        let e = PgError::Upstream("the upstream closed the connection".into());
+                        e.to_fatal().encode(&mut self.out)?;
+                        client.write_all(&self.out).await?;
+                        return Err(e);
+                    }
+                    while let Some(frame) = upstream.try_next().map_err(|e| PgError::UpstreamProtocol(e.to_string()))? {
+                        self.drain_and_emit()?;
+                        self.handle(frame).await?;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves queued expectations in and emits synthetic replies now at the front.
+    fn drain_and_emit(&mut self) -> Result<(), PgError> {
+        loop {
+            match self.rx.try_recv() {
+                Ok(Expect::Fatal(bytes)) => {
+                    self.out.extend_from_slice(&bytes);
+                    self.client_gone = true;
+                    return Ok(());
+                }
+                Ok(e) => self.queue.push(e),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            }
+        }
+        while let Some(e) = self.queue.take_synthetic() {
+            match e {
+                Expect::RefuseQuery { error, sql } => {
+                    self.audit_refusal(&sql, &error)?;
+                    error.encode(&mut self.out)?;
+                    ReadyForQuery {
+                        status: self.status,
+                    }
+                    .encode(&mut self.out)?;
+                }
+                Expect::Refuse { error, sql } => {
+                    self.audit_refusal(&sql, &error)?;
+                    error.encode(&mut self.out)?;
+                    self.queue.discard_block();
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn forward(&mut self, frame: &Frame) {
+        self.out.extend_from_slice(frame.as_bytes());
+    }
+
+    fn front_hidden(&self) -> bool {
+        matches!(
+            self.queue.front(),
+            Some(
+                Expect::Parse { hidden: true }
+                    | Expect::Describe { hidden: true, .. }
+                    | Expect::Sync { hidden: true }
+            )
+        )
+    }
+
+    fn current_sql(&self) -> Arc<str> {
+        match self.queue.front() {
+            Some(
+                Expect::Query { sql, .. } | Expect::Execute { sql } | Expect::Describe { sql, .. },
+            ) => sql.clone(),
+            _ => "".into(),
+        }
+    }
+
+    async fn handle(&mut self, frame: Frame) -> Result<(), PgError> {
+        let tag = frame.raw_tag();
+        if tag == b'Z' {
+            return self.ready(&frame);
+        }
+        if self.queue.discarding() {
+            if tag == b'S' {
+                self.forward(&frame);
+            }
+            return Ok(());
+        }
+        match tag {
+            b'S' => self.forward(&frame),
+            b'N' => self.notice(&frame)?,
+            b'A' => {
+                // NOTIFY payloads can carry anything; masked consumers do not get them.
+                if !self.masked_consumer() {
+                    self.forward(&frame);
+                }
+            }
+            b'E' => self.error(&frame)?,
+            b'1' | b'2' | b'3' => {
+                let hidden = self.front_hidden();
+                self.queue.pop();
+                if !hidden {
+                    self.forward(&frame);
+                }
+            }
+            b't' => {
+                if !self.front_hidden() {
+                    self.forward(&frame);
+                }
+            }
+            b'n' => {
+                let hidden = self.front_hidden();
+                if let Some(Expect::Describe { for_copy: true, .. }) = self.queue.pop() {
+                    self.copy_plan = Some(Ok(Arc::new(RowPlan::new(vec![], vec![], vec![]))));
+                } else {
+                    self.plan = None;
+                }
+                if !hidden {
+                    self.forward(&frame);
+                }
+            }
+            b'T' => self.row_description(frame).await?,
+            b'D' => self.data_row(frame)?,
+            b'C' => self.command_complete(&frame)?,
+            b's' | b'I' => {
+                if tag == b's' {
+                    self.audit_completed()?;
+                }
+                if matches!(self.queue.front(), Some(Expect::Execute { .. })) {
+                    self.queue.pop();
+                }
+                self.forward(&frame);
+            }
+            b'H' => self.copy_out(frame)?,
+            b'd' => self.copy_data(frame)?,
+            b'c' => {
+                self.copy = None;
+                self.forward(&frame);
+            }
+            b'G' | b'W' => {
+                return Err(PgError::UpstreamProtocol(
+                    "COPY FROM / COPY BOTH is not allowed through tuomin".into(),
+                ));
+            }
+            _ => {
+                return Err(PgError::UpstreamProtocol(format!(
+                    "unexpected message {}",
+                    tag as char
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn ready(&mut self, frame: &Frame) -> Result<(), PgError> {
+        let ready = ReadyForQuery::decode(&frame.body())
+            .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
+        self.status = ready.status;
+        self.plan = None;
+        self.copy = None;
+        match self.queue.ready() {
+            Some(Expect::Sync { hidden: true }) => {}
+            _ => self.forward(frame),
+        }
+        Ok(())
+    }
+
+    fn masked_consumer(&self) -> bool {
+        consumer_is_masked(&self.ctx.policy.current(), &self.ctx.consumer)
+    }
+
+    fn notice(&mut self, frame: &Frame) -> Result<(), PgError> {
+        if !self.masked_consumer() {
+            self.forward(frame);
+            return Ok(());
+        }
+        let mut n = NoticeResponse::decode(&frame.body())
+            .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
+        scrub(&mut n.fields, &self.current_sql());
+        n.encode(&mut self.out)?;
+        Ok(())
+    }
+
+    fn error(&mut self, frame: &Frame) -> Result<(), PgError> {
+        let hidden = self.front_hidden();
+        let sql = self.current_sql();
+        let mut e = ErrorResponse::decode(&frame.body())
+            .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
+        if self.masked_consumer() {
+            scrub(&mut e.fields, &sql);
+        }
+        if hidden {
+            self.copy_plan = Some(Err(format!(
+                "the COPY's columns could not be described: {}",
+                e.fields.message().unwrap_or("error")
+            )));
+        } else {
+            self.audit_refusal(&sql, &e)?;
+            e.encode(&mut self.out)?;
+        }
+        self.queue.discard_block();
+        Ok(())
+    }
+
+    /// Refuses the current statement: the error goes out, the block is discarded.
+    fn refuse(&mut self, message: String) -> Result<(), PgError> {
+        let error = refusal(message);
+        let sql = self.current_sql();
+        self.audit_refusal(&sql, &error)?;
+        error.encode(&mut self.out)?;
+        self.plan = None;
+        self.queue.discard_block();
+        Ok(())
+    }
+
+    async fn row_description(&mut self, frame: Frame) -> Result<(), PgError> {
+        let desc = RowDescription::decode(&frame.body())
+            .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
+        let sql = self.current_sql();
+        let plan = self.plan_for(&desc, &sql).await?;
+        let front = self.queue.front().cloned();
+        let is_describe = matches!(front, Some(Expect::Describe { .. }));
+        if is_describe {
+            self.queue.pop();
+        }
+        match (front, plan) {
+            (Some(Expect::Describe { for_copy: true, .. }), plan) => {
+                self.copy_plan = Some(plan.map(Arc::new));
+            }
+            (_, Err(message)) => {
+                self.refuse(message)?;
+            }
+            (front, Ok(plan)) => {
+                self.plan = Some(Arc::new(plan));
+                self.rows = 0;
+                if !matches!(front, Some(Expect::Describe { hidden: true, .. })) {
+                    self.forward(&frame);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn plan_for(
+        &self,
+        desc: &RowDescription,
+        sql: &str,
+    ) -> Result<Result<RowPlan, String>, PgError> {
+        let policy = self.ctx.policy.current();
+        let catalog = &self.ctx.catalog;
+        let mut snapshot = catalog.snapshot(&self.ctx.database).await?;
+        for attempt in 0..2 {
+            let input = PlanInput {
+                policy: &policy,
+                consumer: &self.ctx.consumer,
+                catalog: &snapshot,
+                statement: sql,
+            };
+            match build_plan(&input, &desc.fields) {
+                Ok(plan) => return Ok(Ok(plan)),
+                Err(PlanOutcome::Refused(message)) => return Ok(Err(message)),
+                Err(PlanOutcome::Miss) if attempt == 0 => {
+                    snapshot = catalog.after_miss(&self.ctx.database, &snapshot).await?;
+                }
+                Err(PlanOutcome::Miss) => {}
+            }
+        }
+        Ok(Err(
+            "a result column comes from a relation the catalog does not know; \
+                refused until it can be attributed"
+                .into(),
+        ))
+    }
+
+    fn data_row(&mut self, frame: Frame) -> Result<(), PgError> {
+        let Some(plan) = self.plan.clone() else {
+            return self.refuse("rows arrived without a description; refused".into());
+        };
+        match plan.apply(frame) {
+            Ok(row) => {
+                self.out.extend_from_slice(&row.into_bytes());
+                self.rows += 1;
+                Ok(())
+            }
+            Err(e) => self.refuse(e.to_string()),
+        }
+    }
+
+    fn command_complete(&mut self, frame: &Frame) -> Result<(), PgError> {
+        let cc = CommandComplete::decode(&frame.body())
+            .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
+        if is_ddl_tag(&cc.command_tag) {
+            self.ctx.catalog.mark_stale(&self.ctx.database);
+        }
+        self.audit_completed()?;
+        self.plan = None;
+        self.copy = None;
+        if matches!(self.queue.front(), Some(Expect::Execute { .. })) {
+            self.queue.pop();
+        }
+        self.forward(frame);
+        Ok(())
+    }
+
+    fn copy_out(&mut self, frame: Frame) -> Result<(), PgError> {
+        let resp = CopyResponse::decode(CopyDirection::Out, &frame.body())
+            .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
+        let layout = match self.queue.front() {
+            Some(Expect::Query { copy: Some(c), .. }) => c.clone(),
+            _ => {
+                return self.refuse("COPY is allowed only as a simple query through tuomin".into());
+            }
+        };
+        let plan = match self.copy_plan.take() {
+            Some(Ok(plan)) => plan,
+            Some(Err(reason)) if self.masked_consumer() => return self.refuse(reason),
+            None if self.masked_consumer() => {
+                return self.refuse("the COPY's columns could not be described".into());
+            }
+            _ => Arc::new(RowPlan::new(vec![], vec![], vec![])),
+        };
+        if plan.is_masked()
+            && (resp.format == FormatCode::Binary || layout.format == CopyFormat::Binary)
+        {
+            return self.refuse("binary COPY cannot be masked; use FORMAT text or csv".into());
+        }
+        self.rows = 0;
+        self.plan = Some(plan.clone());
+        self.copy = Some(CopyState {
+            plan,
+            header_pending: layout.format == CopyFormat::Csv && layout.header,
+            layout,
+        });
+        self.forward(&frame);
+        Ok(())
+    }
+
+    fn copy_data(&mut self, frame: Frame) -> Result<(), PgError> {
+        let Some(copy) = &mut self.copy else {
+            return Err(PgError::UpstreamProtocol("CopyData outside COPY".into()));
+        };
+        if !copy.plan.is_masked() || std::mem::take(&mut copy.header_pending) {
+            self.rows += u64::from(!copy.plan.is_masked());
+            self.forward(&frame);
+            return Ok(());
+        }
+        let data = CopyData::decode(&frame.body())
+            .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
+        match mask_copy_line(&copy.plan, &copy.layout, &data.data) {
+            Ok(line) => {
+                CopyData { data: line.into() }.encode(&mut self.out)?;
+                self.rows += 1;
+                Ok(())
+            }
+            Err(e) => self.refuse(e.to_string()),
+        }
+    }
+
+    fn audit_completed(&mut self) -> Result<(), PgError> {
+        let sql = self.current_sql();
+        let plan = self.plan.clone();
+        let rows = std::mem::take(&mut self.rows);
+        self.record(
+            &sql,
+            Outcome::Completed {
+                plan: plan.as_deref(),
+                rows,
+            },
+        )
+    }
+
+    fn audit_refusal(&mut self, sql: &str, error: &ErrorResponse) -> Result<(), PgError> {
+        let reason = error.fields.message().unwrap_or("refused").to_owned();
+        self.record(sql, Outcome::Refused { reason: &reason })
+    }
+
+    fn record(&self, sql: &str, outcome: Outcome<'_>) -> Result<(), PgError> {
+        let Some(log) = &self.ctx.audit else {
+            return Ok(());
+        };
+        let policy = self.ctx.policy.current();
+        log.record(event(&self.ctx, &policy, sql, outcome))
+            .map_err(|e| {
+                PgError::Upstream(format!(
+                    "the audit trail cannot be written ({e}); tuomin stops serving"
+                ))
+            })
+    }
+}

@@ -1,0 +1,122 @@
+//! [`Checked::authenticate`]: SCRAM-SHA-256 against the consumer's verifier. An
+//! unknown, disabled or password-less consumer goes through the same exchange and
+//! fails the same way as a wrong password.
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::AsyncWriteExt;
+
+use super::{Authenticated, Checked, StepError};
+use crate::pg::auth::scram_server::MECHANISM;
+use crate::pg::auth::{ScramError, ScramServer};
+use crate::pg::codec::FrontendTag;
+use crate::pg::codec::backend::Authentication;
+use crate::pg::codec::frontend::{AuthExpectation, AuthResponse, AuthResponseKind};
+use crate::pg::error::PgError;
+use crate::pg::net::{FramedReader, Stream};
+use crate::pg::server::ServerCtx;
+
+async fn send(reader: &mut FramedReader<Stream>, msg: Authentication) -> Result<(), PgError> {
+    let mut buf = BytesMut::new();
+    msg.encode(&mut buf)?;
+    reader.inner_mut().write_all(&buf).await?;
+    Ok(())
+}
+
+async fn response(
+    reader: &mut FramedReader<Stream>,
+    expected: AuthExpectation,
+) -> Result<AuthResponseKind, PgError> {
+    let frame = reader
+        .next()
+        .await
+        .map_err(|e| PgError::ClientProtocol(e.to_string()))?
+        .ok_or_else(|| PgError::Auth("the client left during authentication".into()))?;
+    if frame.frontend_tag().map_err(PgError::decode)? != FrontendTag::AuthResponse {
+        return Err(PgError::ClientProtocol(
+            "expected an authentication response".into(),
+        ));
+    }
+    AuthResponse::decode(&frame.body())
+        .and_then(|r| r.decode_as(expected))
+        .map_err(PgError::decode)
+}
+
+impl Checked {
+    /// Runs the SCRAM exchange.
+    pub async fn authenticate(self, ctx: &ServerCtx) -> Result<Authenticated, StepError> {
+        let mut reader = self.reader;
+        match exchange(&mut reader, ctx, &self.user).await {
+            Ok(()) => Ok(Authenticated {
+                reader,
+                consumer: self.user,
+                database: self.database,
+                params: self.params,
+            }),
+            Err(e) => Err((e, Some(reader.into_parts().0))),
+        }
+    }
+}
+
+async fn exchange(
+    reader: &mut FramedReader<Stream>,
+    ctx: &ServerCtx,
+    user: &str,
+) -> Result<(), PgError> {
+    let policy = ctx.policy.current();
+    let enabled = policy.consumer(user).is_some_and(|c| c.enabled);
+    let verifier = policy
+        .postgres
+        .as_ref()
+        .and_then(|pg| pg.verifiers.get(user))
+        .filter(|_| enabled);
+    send(
+        reader,
+        Authentication::Sasl {
+            mechanisms: vec![MECHANISM.into()],
+        },
+    )
+    .await?;
+    let AuthResponseKind::SaslInitial(initial) =
+        response(reader, AuthExpectation::SaslInitial).await?
+    else {
+        return Err(PgError::ClientProtocol(
+            "expected SASLInitialResponse".into(),
+        ));
+    };
+    if initial.mechanism != MECHANISM {
+        return Err(PgError::Auth(format!(
+            "SASL mechanism {} is not offered",
+            initial.mechanism
+        )));
+    }
+    let failed = |e: ScramError| match e {
+        ScramError::BadProof => PgError::Auth(format!(
+            "password authentication failed for user \"{user}\""
+        )),
+        other => PgError::Auth(other.to_string()),
+    };
+    let first = initial.data.unwrap_or_default();
+    let (challenge, server_first) = ScramServer::start(verifier, &first).map_err(failed)?;
+    send(
+        reader,
+        Authentication::SaslContinue {
+            data: Bytes::from(server_first.into_bytes()),
+        },
+    )
+    .await?;
+    let AuthResponseKind::Sasl(last) = response(reader, AuthExpectation::SaslContinue).await?
+    else {
+        return Err(PgError::ClientProtocol("expected SASLResponse".into()));
+    };
+    let server_final = challenge.finish(&last.data).map_err(failed)?;
+    if verifier.is_none() {
+        return Err(failed(ScramError::BadProof));
+    }
+    send(
+        reader,
+        Authentication::SaslFinal {
+            data: Bytes::from(server_final.into_bytes()),
+        },
+    )
+    .await
+}

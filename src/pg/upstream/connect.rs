@@ -1,0 +1,128 @@
+//! [`UpstreamTarget`] and [`open`]: one authenticated upstream session.
+
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::login::{UpstreamSession, login};
+use crate::config::postgres::Upstream;
+use crate::pg::codec::frontend::{CancelRequest, ProtocolVersion, SslRequest, StartupMessage};
+use crate::pg::error::PgError;
+use crate::pg::net::Stream;
+use crate::pg::net::tls::{self, TlsConfigError};
+
+/// Where the upstream is and how to reach it (built once per listener).
+#[derive(Clone, Debug)]
+pub struct UpstreamTarget {
+    /// Address and credentials.
+    pub settings: Upstream,
+    tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl UpstreamTarget {
+    /// Builds the TLS configuration the settings ask for.
+    pub fn new(settings: Upstream) -> Result<Self, TlsConfigError> {
+        let tls = tls::client_config(settings.tls, settings.ca_file.as_deref())?;
+        Ok(UpstreamTarget { settings, tls })
+    }
+
+    /// A TCP connection, upgraded to TLS when the mode asks for it.
+    pub async fn stream(&self) -> Result<Stream, PgError> {
+        let s = &self.settings;
+        let tcp = TcpStream::connect((s.host.as_str(), s.port))
+            .await
+            .map_err(|e| {
+                PgError::Upstream(format!("cannot connect to {}:{}: {e}", s.host, s.port))
+            })?;
+        let _ = tcp.set_nodelay(true);
+        let Some(config) = &self.tls else {
+            return Ok(Stream::Plain(tcp));
+        };
+        let mut tcp = tcp;
+        let mut buf = BytesMut::new();
+        SslRequest.encode(&mut buf)?;
+        tcp.write_all(&buf).await?;
+        let answer = tcp.read_u8().await?;
+        if answer != b'S' {
+            return Err(PgError::Upstream(
+                "the upstream does not accept TLS, and the policy requires it".into(),
+            ));
+        }
+        let name = tls::server_name(&s.server_name).map_err(|e| PgError::Tls(e.0))?;
+        let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
+        let tls = connector
+            .connect(name, tcp)
+            .await
+            .map_err(|e| PgError::Tls(format!("upstream handshake: {e}")))?;
+        Ok(Stream::ClientTls(Box::new(tls)))
+    }
+
+    /// Sends a CancelRequest for the upstream session `process_id` / `secret`.
+    pub async fn cancel(&self, process_id: i32, secret: bytes::Bytes) -> Result<(), PgError> {
+        let mut stream = self.stream().await?;
+        let mut buf = BytesMut::new();
+        CancelRequest {
+            process_id,
+            secret_key: secret,
+        }
+        .encode(&mut buf)?;
+        stream.write_all(&buf).await?;
+        stream.flush().await?;
+        let _ = stream.shutdown().await;
+        Ok(())
+    }
+}
+
+/// Parameters tuomin always sets upstream: values come back as UTF-8 text with ISO
+/// dates, and every transaction is read-only unless a statement says otherwise (a
+/// second line of defence behind the gateway's own refusal of writes).
+pub const FORCED_PARAMS: [(&str, &str); 3] = [
+    ("client_encoding", "UTF8"),
+    ("DateStyle", "ISO, MDY"),
+    ("default_transaction_read_only", "on"),
+];
+
+/// Client startup parameters passed on upstream (all others are dropped; `options`
+/// could set anything and is never passed).
+pub const PASSED_PARAMS: [&str; 5] = [
+    "application_name",
+    "TimeZone",
+    "extra_float_digits",
+    "search_path",
+    "IntervalStyle",
+];
+
+/// Opens an authenticated session on `database`, passing `client_params` that are in
+/// [`PASSED_PARAMS`].
+pub async fn open(
+    target: &UpstreamTarget,
+    database: &str,
+    client_params: &[(String, String)],
+) -> Result<UpstreamSession, PgError> {
+    let mut stream = target.stream().await?;
+    let mut params: Vec<(String, String)> = vec![
+        ("user".into(), target.settings.user.clone()),
+        ("database".into(), database.to_owned()),
+    ];
+    params.extend(
+        FORCED_PARAMS
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    params.extend(
+        client_params
+            .iter()
+            .filter(|(k, _)| PASSED_PARAMS.contains(&k.as_str()))
+            .cloned(),
+    );
+    let mut buf = BytesMut::new();
+    StartupMessage {
+        version: ProtocolVersion::V3_0,
+        params,
+    }
+    .encode(&mut buf)?;
+    stream.write_all(&buf).await?;
+    login(stream, target).await
+}

@@ -1,0 +1,133 @@
+//! A tuomin PostgreSQL gateway for tests: the demo policy with a `[postgres]` section
+//! pointing at the harness's server, consumers with SCRAM verifiers, and the listener
+//! running in-process on a free loopback port until dropped.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use super::PolicyDir;
+use super::pg::PgServer;
+use tuomin::pg::server::{self, ServerCtx};
+use tuomin::pg::session::PolicySource;
+
+/// Passwords of the demo consumers in gateway tests.
+pub const PASSWORDS: [(&str, &str); 3] = [
+    ("qa", "qa-secret-1"),
+    ("vendor_collections", "vendor-secret-2"),
+    ("analyst", "analyst-secret-3"),
+];
+
+/// A running gateway.
+pub struct Gateway {
+    pub port: u16,
+    pub dir: PolicyDir,
+    pub policy_path: std::path::PathBuf,
+    shutdown: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The demo policy's text with verifiers and `[postgres]` for `upstream`; `extra`
+/// goes inside `[postgres]` (after `listen`), `upstream_extra` inside
+/// `[postgres.upstream]`.
+pub fn demo_policy(
+    dir: &PolicyDir,
+    upstream: &PgServer,
+    extra: &str,
+    upstream_extra: &str,
+) -> std::path::PathBuf {
+    let path = dir.demo();
+    let mut text = std::fs::read_to_string(&path).expect("demo policy");
+    for (consumer, password) in PASSWORDS {
+        let verifier = tuomin::pg::auth::ScramVerifier::generate(password, 4096);
+        let header = format!("[consumers.{consumer}]\n");
+        text = text.replace(
+            &header,
+            &format!("{header}scram_verifier = \"{verifier}\"\n"),
+        );
+    }
+    text.push_str(&format!(
+        "\n[postgres]\nlisten = \"127.0.0.1:0\"\nshutdown_grace_secs = 1\n{extra}\n\
+         [postgres.upstream]\nhost = \"{}\"\nport = {}\nuser = \"{}\"\n{upstream_extra}\n",
+        upstream.host, upstream.port, upstream.user
+    ));
+    std::fs::write(&path, text).expect("write policy");
+    path
+}
+
+impl Gateway {
+    /// Starts a gateway in front of `upstream` with the demo policy.
+    pub fn start(upstream: &PgServer) -> Gateway {
+        Self::start_with(upstream, "", "")
+    }
+
+    /// Starts a gateway with extra `[postgres]` / `[postgres.upstream]` lines.
+    pub fn start_with(upstream: &PgServer, extra: &str, upstream_extra: &str) -> Gateway {
+        let dir = PolicyDir::new();
+        let policy_path = demo_policy(&dir, upstream, extra, upstream_extra);
+        let policy = Arc::new(tuomin::config::load(&policy_path).unwrap_or_else(|e| panic!("{e}")));
+        let settings = policy.postgres.clone().expect("[postgres]");
+        let audit = policy
+            .audit
+            .clone()
+            .map(|cfg| tuomin::audit::AuditLog::start(cfg, &policy.audit_key()).expect("audit"));
+        let source: Arc<dyn PolicySource> = Arc::new(policy);
+        let ctx = Arc::new(ServerCtx::new(settings, source, audit).expect("server ctx"));
+        let (shutdown, rx) = watch::channel(false);
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                port_tx
+                    .send(listener.local_addr().expect("addr").port())
+                    .expect("port");
+                server::run(listener, ctx, rx).await;
+            });
+        });
+        let port = port_rx.recv().expect("gateway port");
+        Gateway {
+            port,
+            dir,
+            policy_path,
+            shutdown,
+            thread: Some(thread),
+        }
+    }
+
+    /// Connection details for `consumer` on database `db`.
+    pub fn as_consumer(&self, consumer: &str, db: &str) -> PgServer {
+        let password = PASSWORDS
+            .iter()
+            .find(|(c, _)| *c == consumer)
+            .map(|(_, p)| p.to_string());
+        PgServer {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            user: consumer.into(),
+            password,
+            maintenance_db: db.into(),
+        }
+    }
+
+    /// Asks the gateway to shut down (sessions get the grace, then 57P01).
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}

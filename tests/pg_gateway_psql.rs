@@ -1,0 +1,144 @@
+//! The gateway in front of the demo bank, with psql as the client: masked values per
+//! consumer, C3 refused, psql's `\d` working, writes refused.
+
+mod common;
+
+use common::gateway::Gateway;
+use common::pg;
+
+#[test]
+fn qa_sees_masked_card_numbers_and_never_the_real_ones() {
+    let server = pg::server();
+    let db = server.demo_database("gw_psql", 20, 7);
+    let gw = Gateway::start(server);
+    let real = server.psql(&db, "select card_no from cards order by card_id");
+    let qa = gw.as_consumer("qa", &db);
+    let masked = qa.psql(&db, "select card_no from cards order by card_id");
+    assert_eq!(real.lines().count(), masked.lines().count());
+    for (r, m) in real.lines().zip(masked.lines()) {
+        assert_ne!(r, m);
+        assert_eq!(r[..6], m[..6], "BIN kept");
+        assert_eq!(r.len(), m.len());
+    }
+    let again = qa.psql(&db, "select card_no from cards order by card_id");
+    assert_eq!(masked, again, "deterministic across connections");
+}
+
+#[test]
+fn c3_columns_are_refused_with_42501_naming_the_column() {
+    let server = pg::server();
+    let db = server.demo_database("gw_c3", 10, 7);
+    let gw = Gateway::start(server);
+    let qa = gw.as_consumer("qa", &db);
+    let out = qa.psql_output(
+        &db,
+        &["-X", "-A", "-t", "-c", "select card_id, cvv from cards"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("cvv") && stderr.contains("C3"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty());
+}
+
+#[test]
+fn psql_describe_commands_work_through_the_gateway() {
+    let server = pg::server();
+    let db = server.demo_database("gw_d", 5, 7);
+    let gw = Gateway::start(server);
+    let qa = gw.as_consumer("qa", &db);
+    let list = qa.psql_output(&db, &["-X", "-c", "\\d"]);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    assert!(String::from_utf8_lossy(&list.stdout).contains("customers"));
+    let table = qa.psql_output(&db, &["-X", "-c", "\\d customers"]);
+    assert!(
+        table.status.success(),
+        "{}",
+        String::from_utf8_lossy(&table.stderr)
+    );
+    assert!(String::from_utf8_lossy(&table.stdout).contains("id_number"));
+}
+
+#[test]
+fn vendor_and_qa_see_different_masks() {
+    let server = pg::server();
+    let db = server.demo_database("gw_two", 10, 7);
+    let gw = Gateway::start(server);
+    let sql = "select customer_id, name, mobile from customers order by customer_id";
+    let real = server.psql(&db, sql);
+    let qa = gw.as_consumer("qa", &db).psql(&db, sql);
+    let vendor = gw.as_consumer("vendor_collections", &db).psql(&db, sql);
+    assert_ne!(qa, vendor);
+    assert_ne!(qa, real);
+    assert_ne!(vendor, real);
+}
+
+#[test]
+fn writes_are_refused_for_read_only_consumers() {
+    let server = pg::server();
+    let db = server.demo_database("gw_write", 3, 7);
+    let gw = Gateway::start(server);
+    let qa = gw.as_consumer("qa", &db);
+    for sql in [
+        "delete from cards",
+        "create table x as select * from customers",
+        "copy cards from stdin",
+    ] {
+        let out = qa.psql_output(&db, &["-X", "-c", sql]);
+        assert!(!out.status.success(), "{sql}");
+    }
+    assert_ne!(server.psql(&db, "select count(*) from cards").trim(), "0");
+}
+
+#[test]
+fn a_wrong_password_is_refused() {
+    let server = pg::server();
+    let db = server.fresh_database("gw_pw");
+    let gw = Gateway::start(server);
+    let mut qa = gw.as_consumer("qa", &db);
+    qa.password = Some("wrong".into());
+    let out = qa.psql_output(&db, &["-X", "-c", "select 1"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password authentication failed"));
+    let mut nobody = gw.as_consumer("nobody", &db);
+    nobody.password = Some("x".into());
+    let out = nobody.psql_output(&db, &["-X", "-c", "select 1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password authentication failed"));
+}
+
+#[test]
+fn every_statement_leaves_one_audit_record_without_values() {
+    let server = pg::server();
+    let db = server.demo_database("gw_audit", 5, 7);
+    let gw = Gateway::start(server);
+    let qa = gw.as_consumer("qa", &db);
+    qa.psql(&db, "select card_no from cards where card_id = 1");
+    let _ = qa.psql_output(&db, &["-X", "-c", "select cvv from cards"]);
+    let real = server.psql(&db, "select card_no from cards where card_id = 1");
+    let path = gw.dir.path().join("audit.jsonl");
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.contains("\"refused\"") && text.contains("\"masked\"") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(text.contains("\"channel\":\"postgres\""), "{text}");
+    assert!(
+        text.contains("public.cards.card_no") && text.contains("fpe_card"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"masked\"") && text.contains("\"refused\""),
+        "{text}"
+    );
+    assert!(!text.contains(real.trim()), "no value in the audit trail");
+    assert!(
+        text.contains("card_id = ?"),
+        "literals removed from the fingerprint: {text}"
+    );
+}

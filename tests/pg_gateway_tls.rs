@@ -1,0 +1,182 @@
+//! TLS on both sides with throwaway certificates (rcgen): the listener (verify-full
+//! from psql, TLS required, plaintext after an SSLRequest refused) and the upstream
+//! (verify-full against a CA file, SCRAM-SHA-256 with tuomin's service password).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::gateway::Gateway;
+use common::pg;
+
+/// A CA and a `localhost` certificate signed by it, as PEM files in `dir`.
+struct Certs {
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+fn certs(dir: &Path) -> Certs {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "tuomin test CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+    let out = Certs {
+        ca: dir.join("ca.pem"),
+        cert: dir.join("server.crt"),
+        key: dir.join("server.key"),
+    };
+    std::fs::write(&out.ca, ca.pem()).unwrap();
+    std::fs::write(&out.cert, cert.pem()).unwrap();
+    std::fs::write(&out.key, key.serialize_pem()).unwrap();
+    out
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false)
+}
+
+fn psql_tls(gw: &Gateway, db: &str, ssl: &str) -> std::process::Output {
+    Command::new("psql")
+        .arg(format!(
+            "host=localhost port={} user=qa dbname={db} {ssl}",
+            gw.port
+        ))
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-c",
+            "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+        ])
+        .env("PGPASSWORD", "qa-secret-1")
+        .output()
+        .expect("psql")
+}
+
+#[test]
+fn the_listener_speaks_tls_verified_by_psql_and_refuses_plaintext_when_required() {
+    let server = pg::server();
+    let db = server.fresh_database("gw_tls");
+    let dir = tempfile::tempdir().unwrap();
+    let c = certs(dir.path());
+    let tls = format!(
+        "[postgres.tls]\ncert_file = \"{}\"\nkey_file = \"{}\"\nrequired = true\n",
+        c.cert.display(),
+        c.key.display()
+    );
+    let gw = Gateway::start_with(server, &tls, "");
+    let ok = psql_tls(
+        &gw,
+        &db,
+        &format!("sslmode=verify-full sslrootcert={}", c.ca.display()),
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let plain = psql_tls(&gw, &db, "sslmode=disable");
+    assert!(!plain.status.success());
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("TLS"));
+
+    // Plaintext bytes pipelined behind the SSLRequest are refused, not read.
+    let mut s = TcpStream::connect(("127.0.0.1", gw.port)).unwrap();
+    let mut bytes = vec![0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
+    bytes.extend_from_slice(b"\0\0\0\x08\0\x03\0\0");
+    s.write_all(&bytes).unwrap();
+    let mut first = [0u8; 1];
+    s.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"E", "an error, not 'S'");
+}
+
+#[test]
+fn the_upstream_is_reached_over_verified_tls_with_scram() {
+    let dir = tempfile::Builder::new()
+        .prefix("tuomin-upstream-tls")
+        .tempdir()
+        .unwrap();
+    let c = certs(dir.path());
+    let hba = dir.path().join("pg_hba.conf");
+    std::fs::write(
+        &hba,
+        "local all all trust\nhostssl all tuomin_svc 127.0.0.1/32 scram-sha-256\n\
+         host all tuomin_svc 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 trust\n",
+    )
+    .unwrap();
+    if is_root() {
+        let ok = Command::new("chown")
+            .args(["-R", "postgres"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+    let mut perms = std::fs::metadata(&c.key).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
+    std::fs::set_permissions(&c.key, perms).unwrap();
+    let mut dir_perms = std::fs::metadata(dir.path()).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut dir_perms, 0o755);
+    std::fs::set_permissions(dir.path(), dir_perms).unwrap();
+    let upstream = pg::throwaway_cluster(&[
+        "-c".into(),
+        "ssl=on".into(),
+        "-c".into(),
+        format!("ssl_cert_file={}", c.cert.display()),
+        "-c".into(),
+        format!("ssl_key_file={}", c.key.display()),
+        "-c".into(),
+        format!("hba_file={}", hba.display()),
+        "-c".into(),
+        "password_encryption=scram-sha-256".into(),
+    ]);
+    let db = upstream.demo_database("gw_uptls", 5, 3);
+    upstream.psql(&db, "create role tuomin_svc login password 'svc-pass'; grant select on all tables in schema public to tuomin_svc");
+    let password_file = dir.path().join("svc.pass");
+    std::fs::write(&password_file, "svc-pass\n").unwrap();
+    let mut service = upstream.clone();
+    service.user = "tuomin_svc".into();
+    let upstream_extra = format!(
+        "password_file = \"{}\"\ntls = \"verify-full\"\nca_file = \"{}\"\nserver_name = \"localhost\"\n",
+        password_file.display(),
+        c.ca.display()
+    );
+    let gw = Gateway::start_with(&service, "", &upstream_extra);
+    let qa = gw.as_consumer("qa", &db);
+    let out = qa.psql(
+        &db,
+        "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+    );
+    assert_eq!(out.trim(), "t", "the upstream session is encrypted");
+    let cards = qa.psql(&db, "select card_no from cards order by card_id limit 1");
+    let real = upstream.psql(&db, "select card_no from cards order by card_id limit 1");
+    assert_eq!(cards.trim().len(), real.trim().len());
+    assert_ne!(cards.trim(), real.trim(), "masked through the TLS upstream");
+
+    // The wrong CA: the upstream's certificate is refused.
+    let other = tempfile::tempdir().unwrap();
+    let wrong = certs(other.path());
+    let upstream_extra = format!(
+        "password_file = \"{}\"\ntls = \"verify-full\"\nca_file = \"{}\"\nserver_name = \"localhost\"\n",
+        password_file.display(),
+        wrong.ca.display()
+    );
+    let gw = Gateway::start_with(&service, "", &upstream_extra);
+    let out = gw
+        .as_consumer("qa", &db)
+        .psql_output(&db, &["-X", "-c", "select 1"]);
+    assert!(!out.status.success());
+}
