@@ -23,6 +23,8 @@
 //! - [`serve`]: the running gateway: the live policy (reload on SIGHUP), the
 //!   connection registry that cuts a disabled consumer off, the listeners.
 //! - [`sample_api`]: the demo bank's JSON API, the upstream the demo stands in front of.
+//! - [`sql`]: the SQL gate: lineage analysis of every statement, refusal of every use
+//!   of a sensitive column the policy does not allow, masked-value lookup rewrites.
 //! - [`cli`]: the commands behind the `tuomin` binary.
 #![forbid(unsafe_code)]
 
@@ -38,5 +40,6 @@ pub mod policy;
 pub mod report;
 pub mod sample_api;
 pub mod serve;
+pub mod sql;
 pub mod staticmask;
 pub mod transform;

@@ -44,6 +44,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What the SQL gate decides for a statement and a consumer, without running it.
+    Explain {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        consumer: String,
+        /// The session's search_path (default: "$user", public).
+        #[arg(long)]
+        search_path: Option<String>,
+        /// DDL files completing the dictionary (views, inheritance, column order).
+        #[arg(long)]
+        schema: Vec<PathBuf>,
+        /// Also read the demo bank's schema.
+        #[arg(long)]
+        demo_schema: bool,
+        /// The statement text.
+        sql: String,
+    },
     /// Mask a CSV or JSON-lines export of one table for one consumer.
     Mask {
         #[arg(long)]
@@ -235,6 +253,21 @@ fn run(command: Command) -> anyhow::Result<String> {
                 .collect())
         }
         Command::Check { config, json } => cli::check::run(&config, json),
+        Command::Explain {
+            config,
+            consumer,
+            search_path,
+            schema,
+            demo_schema,
+            sql,
+        } => cli::explain::run(&cli::explain::ExplainArgs {
+            config: &config,
+            consumer: &consumer,
+            search_path: search_path.as_deref(),
+            schema: &schema,
+            demo_schema,
+            sql: &sql,
+        }),
         Command::Mask {
             config,
             consumer,

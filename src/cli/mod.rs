@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod check;
 pub mod demo;
+pub mod explain;
 pub mod keygen;
 pub mod keys;
 pub mod mask;

@@ -133,6 +133,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         scanners,
         audit,
         http,
+        sql: (&file.sql).into(),
         postgres,
     })
 }

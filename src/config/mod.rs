@@ -11,9 +11,11 @@ mod load;
 pub mod postgres;
 mod scan;
 pub mod schema;
+pub mod sql;
 mod validate;
 
 pub use compile::JSON_TABLE;
 pub use error::{PolicyError, PolicyErrors};
 pub use load::{load, load_str};
 pub use schema::{ScanHit, Unclassified};
+pub use sql::{SqlSettings, StarPolicy};

@@ -72,6 +72,9 @@ pub struct PolicyFile {
     pub audit: Option<AuditSection>,
     /// The HTTP/JSON gateway for vendors (see [`super::http`]).
     pub http: Option<super::http::HttpDef>,
+    /// The SQL gate's knobs (`super::sql`); defaults when absent.
+    #[serde(default)]
+    pub sql: super::sql::SqlSection,
     /// The PostgreSQL gateway (see [`super::postgres`]).
     pub postgres: Option<super::postgres::PostgresDef>,
 }

@@ -105,6 +105,8 @@ pub struct Policy {
     pub audit: Option<crate::audit::AuditConfig>,
     /// The HTTP gateway's listener and routes; `None` without an `[http]` section.
     pub http: Option<crate::config::http::HttpConfig>,
+    /// The SQL gate's settings (`[sql]`).
+    pub sql: crate::config::SqlSettings,
     /// The PostgreSQL gateway's settings; `None` without a `[postgres]` section.
     pub postgres: Option<Arc<crate::config::postgres::PostgresSettings>>,
 }

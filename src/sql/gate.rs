@@ -1,0 +1,192 @@
+//! The gate: what the gateway calls. `analyse` parses a statement text (one simple
+//! Query, or one Parse), analyses each statement for the consumer and the session,
+//! and returns the verdict with everything the gateway needs to execute it; results
+//! are cached. `reverse_parameter` serves lookups bound later (Bind).
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use sqlparser::ast::{Expr, Statement, Value, visit_expressions};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use super::analyser::Analyser;
+use super::analysis::{Analysis, ParamLookup, RewrittenSql};
+use super::cache::{AnalysisCache, CacheKey};
+use super::catalog::Catalog;
+use super::error::{GateRefusal, RefusalKind};
+use super::session::{SessionState, TransactionStatus};
+use super::statement::kind_of;
+use crate::policy::Policy;
+
+/// Statement texts longer than this are refused unread.
+pub const MAX_STATEMENT_BYTES: usize = 1 << 20;
+
+/// Analyses kept by default.
+pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
+
+/// The SQL gate for one policy and one catalog.
+pub struct Gate {
+    policy: Arc<Policy>,
+    catalog: Arc<dyn Catalog>,
+    cache: AnalysisCache,
+}
+
+impl Gate {
+    pub fn new(policy: Arc<Policy>, catalog: Arc<dyn Catalog>) -> Self {
+        Self::with_cache_capacity(policy, catalog, DEFAULT_CACHE_CAPACITY)
+    }
+
+    pub fn with_cache_capacity(
+        policy: Arc<Policy>,
+        catalog: Arc<dyn Catalog>,
+        capacity: usize,
+    ) -> Self {
+        Gate {
+            policy,
+            catalog,
+            cache: AnalysisCache::new(capacity),
+        }
+    }
+
+    pub fn policy(&self) -> &Arc<Policy> {
+        &self.policy
+    }
+
+    /// Forgets cached analyses (call after the catalog changed).
+    pub fn clear_cache(&self) {
+        self.cache.clear();
+    }
+
+    pub fn cached(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// The analysis of `sql` for `consumer` in `session`, from the cache when it can.
+    pub fn analyse(&self, consumer: &str, sql: &str, session: &SessionState) -> Arc<Analysis> {
+        let key = CacheKey {
+            text: sql.to_owned(),
+            consumer: consumer.to_owned(),
+            policy_version: self.policy.version.clone(),
+            search_path: session.search_path().key(),
+            upstream_user: session.upstream_user().to_owned(),
+            in_transaction: session.transaction() != TransactionStatus::Idle,
+        };
+        if let Some(hit) = self.cache.get(&key) {
+            return hit;
+        }
+        let (analysis, cacheable) = self.analyse_text(consumer, sql, session);
+        let analysis = Arc::new(analysis);
+        if cacheable {
+            self.cache.insert(key, analysis.clone());
+        }
+        analysis
+    }
+
+    /// The analysis without the cache; whether it may be cached (`EXECUTE` depends on
+    /// the session's prepared statements, so it may not).
+    pub fn analyse_text(
+        &self,
+        consumer: &str,
+        sql: &str,
+        session: &SessionState,
+    ) -> (Analysis, bool) {
+        if sql.len() > MAX_STATEMENT_BYTES {
+            let refusal = GateRefusal::one(
+                RefusalKind::Unanalysable,
+                None,
+                format!("the statement text is longer than {MAX_STATEMENT_BYTES} bytes"),
+            );
+            return (Analysis::refused(refusal), true);
+        }
+        let mut statements = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
+            Ok(s) => s,
+            Err(e) => return (Analysis::refused(parse_refusal(&e.to_string())), true),
+        };
+        let cacheable = !statements
+            .iter()
+            .any(|s| matches!(s, Statement::Execute { .. }));
+        let mut next_param = max_param(&statements) + 1;
+        let mut results = Vec::with_capacity(statements.len());
+        let mut rewritten = false;
+        for statement in &mut statements {
+            let mut a = Analyser::new(
+                &self.policy,
+                consumer,
+                self.catalog.as_ref(),
+                session,
+                kind_of(statement),
+            );
+            a.next_param = next_param;
+            a.statement(statement);
+            next_param = a.next_param;
+            rewritten |= a.rewritten;
+            results.push(a.out);
+        }
+        let rewritten = rewritten.then(|| {
+            let texts: Vec<String> = statements.iter().map(ToString::to_string).collect();
+            RewrittenSql(texts.join(";\n"))
+        });
+        (Analysis::new(results, rewritten), cacheable)
+    }
+
+    /// The values to bind for a parameter that holds a pseudonym: the first for
+    /// `lookup.param`, then one for each of `lookup.extra`.
+    pub fn reverse_parameter(
+        &self,
+        consumer: &str,
+        lookup: &ParamLookup,
+        pseudonym: &str,
+    ) -> Result<Vec<String>, GateRefusal> {
+        let table = lookup.column.relation.to_string();
+        let candidates = self
+            .policy
+            .lookup(consumer, &table, &lookup.column.column, pseudonym)
+            .map_err(|e| {
+                GateRefusal::one(
+                    RefusalKind::Lookup,
+                    Some(lookup.column.to_string()),
+                    e.to_string(),
+                )
+            })?;
+        let mut out = Vec::with_capacity(lookup.extra.len() + 1);
+        for i in 0..=lookup.extra.len() {
+            if let Some(c) = candidates.get(i).or(candidates.first()) {
+                out.push(c.value.clone());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A parse failure, placed by line and column; the parser's own text may quote the
+/// statement (and so a value), so it is not passed on.
+fn parse_refusal(parser_message: &str) -> GateRefusal {
+    let place = parser_message
+        .find("Line: ")
+        .map(|i| format!(" (near {})", &parser_message[i..]))
+        .unwrap_or_default();
+    GateRefusal::one(
+        RefusalKind::Unanalysable,
+        None,
+        format!(
+            "the statement does not parse as PostgreSQL SQL as the gate reads it{place}; \
+             the gate refuses what it cannot analyse"
+        ),
+    )
+}
+
+/// The highest `$n` in the statements.
+fn max_param(statements: &Vec<Statement>) -> usize {
+    let mut max = 0;
+    let _ = visit_expressions(statements, |e: &Expr| {
+        if let Expr::Value(v) = e
+            && let Value::Placeholder(p) = &v.value
+            && let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok())
+        {
+            max = max.max(n);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    max
+}

@@ -1,0 +1,212 @@
+//! The gate's corpora, as data files read line by line (adding a case is one line):
+//!
+//! - `corpus/bypass.sql`: attempts to get sensitive values out; each must be refused
+//!   for every consumer, except lines ending in `-- masked`, which may be allowed but
+//!   only with every sensitive output column masked by the gateway.
+//! - `corpus/legit.sql`: what test environments, vendors and their tools really send;
+//!   each must be allowed.
+//!
+//! A line may start with `@consumer[,consumer…]:` to name the consumers it is for
+//! (default: all four of the demo policy). `-- #N` lines open the cases of threat N
+//! of threats.md; every threat must have cases.
+
+mod common;
+
+use std::sync::Arc;
+
+use tuomin::sql::{DictionaryCatalog, Gate, SessionState, Treatment};
+
+const CONSUMERS: &[&str] = &["qa", "vendor_collections", "analyst", "offshore_hq"];
+
+struct Case {
+    line: usize,
+    sql: String,
+    consumers: Vec<String>,
+    masked: bool,
+    threat: Option<u32>,
+}
+
+fn cases(file: &str) -> Vec<Case> {
+    let path = common::repo_root().join("tests/corpus").join(file);
+    let text = std::fs::read_to_string(&path).expect("read corpus");
+    let mut threat = None;
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(n) = line.strip_prefix("-- #") {
+            threat = n
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.trim_end_matches(':').parse().ok());
+            continue;
+        }
+        if line.is_empty() || line.starts_with("--") {
+            continue;
+        }
+        let (consumers, rest) = match line.strip_prefix('@').and_then(|l| l.split_once(": ")) {
+            Some((who, rest)) => (who.split(',').map(str::to_owned).collect(), rest),
+            None => (CONSUMERS.iter().map(|c| (*c).to_owned()).collect(), line),
+        };
+        let (sql, masked) = match rest.strip_suffix("-- masked") {
+            Some(sql) => (sql.trim_end(), true),
+            None => (rest, false),
+        };
+        out.push(Case {
+            line: i + 1,
+            sql: sql.to_owned(),
+            consumers,
+            masked,
+            threat,
+        });
+    }
+    out
+}
+
+pub fn demo_gate() -> (common::PolicyDir, Gate) {
+    let dir = common::PolicyDir::new();
+    let policy = tuomin::config::load(&dir.demo()).expect("demo policy");
+    let mut catalog = DictionaryCatalog::demo(&policy).expect("demo schema");
+    let extra = std::fs::read_to_string(common::repo_root().join("tests/corpus/schema.sql"))
+        .expect("corpus schema");
+    catalog.add_ddl(&extra).expect("corpus DDL");
+    catalog.add_function(
+        "public",
+        "card_digest",
+        tuomin::sql::catalog::FunctionKind::User {
+            security_definer: tuomin::sql::catalog::SecurityDefiner::Definer,
+        },
+    );
+    let gate = Gate::new(Arc::new(policy), Arc::new(catalog));
+    (dir, gate)
+}
+
+#[test]
+fn every_bypass_attempt_is_refused_or_masked_for_every_consumer() {
+    let (_dir, gate) = demo_gate();
+    let cases = cases("bypass.sql");
+    assert!(
+        cases.len() >= 150,
+        "the bypass corpus has {} cases",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for case in &cases {
+        for consumer in &case.consumers {
+            let analysis = gate.analyse(consumer, &case.sql, &SessionState::default());
+            if !analysis.is_allowed() {
+                continue;
+            }
+            let leaks_clear = analysis
+                .statements
+                .iter()
+                .any(|s| s.columns.iter().any(|c| c.treatment == Treatment::Refused));
+            let any_masked = analysis.statements.iter().any(|s| {
+                s.columns
+                    .iter()
+                    .any(|c| matches!(c.treatment, Treatment::Masked { .. }))
+            });
+            if !case.masked || leaks_clear || !any_masked {
+                failures.push(format!(
+                    "line {} [{consumer}] allowed: {}",
+                    case.line,
+                    short(&case.sql)
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} leaks:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_threat_of_the_model_has_bypass_cases() {
+    let cases = cases("bypass.sql");
+    for threat in 1..=16 {
+        let n = cases.iter().filter(|c| c.threat == Some(threat)).count();
+        assert!(n >= 3, "threat {threat} has {n} cases; want at least 3");
+    }
+}
+
+#[test]
+fn every_legitimate_query_is_allowed() {
+    let (_dir, gate) = demo_gate();
+    let cases = cases("legit.sql");
+    assert!(
+        cases.len() >= 60,
+        "the legit corpus has {} cases",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for case in &cases {
+        for consumer in &case.consumers {
+            let analysis = gate.analyse(consumer, &case.sql, &SessionState::default());
+            if let Err(refusal) = analysis.verdict() {
+                failures.push(format!(
+                    "line {} [{consumer}]: {}\n    {}",
+                    case.line,
+                    short(&case.sql),
+                    refusal.message
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} false refusals:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_legitimate_query_is_valid_sql_on_the_demo_bank() {
+    let server = common::pg::server();
+    let db = server.demo_database("sqlcorpus", 5, 7);
+    let extra = std::fs::read_to_string(common::repo_root().join("tests/corpus/schema.sql"))
+        .expect("corpus schema");
+    server.psql(&db, &extra);
+    let mut failures = Vec::new();
+    for (i, case) in cases("legit.sql").iter().enumerate() {
+        let first = case
+            .sql
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
+        let sql = if preparable(&case.sql) {
+            format!("PREPARE legit_{i} AS {}", case.sql)
+        } else if matches!(first.as_str(), "savepoint" | "declare") {
+            format!("BEGIN; {}; ROLLBACK", case.sql)
+        } else {
+            case.sql.clone()
+        };
+        let out = server.psql_output(&db, &["-v", "ON_ERROR_STOP=1", "-X", "-q", "-c", &sql]);
+        if !out.status.success() {
+            failures.push(format!(
+                "line {}: {}\n    {}",
+                case.line,
+                case.sql,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} invalid:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn preparable(sql: &str) -> bool {
+    let first = sql.split_whitespace().next().unwrap_or("").to_lowercase();
+    matches!(first.as_str(), "select" | "with" | "values" | "table") && !sql.contains(';')
+}
+
+fn short(sql: &str) -> String {
+    sql.chars().take(120).collect()
+}
