@@ -6,33 +6,10 @@
 mod common;
 
 use common::gateway::Gateway;
-use common::pg::{self, PgServer};
+use common::pg;
 use tokio_postgres::{NoTls, SimpleQueryMessage};
 
-/// Real values of the demo bank that must never reach a masked consumer (long enough
-/// that a masked value cannot equal one by chance).
-fn secrets(server: &PgServer, db: &str) -> Vec<String> {
-    let sql = "select card_no from cards union all select cvv || '|' || expiry from cards \
-               union all select track2 from cards union all select id_number from customers \
-               union all select mobile from customers union all select email from customers \
-               union all select password_hash from customers union all select account_no from accounts \
-               union all select code || '' from sms_codes";
-    server
-        .psql(db, sql)
-        .lines()
-        .map(|l| l.trim().to_owned())
-        .filter(|l| l.len() >= 6)
-        .collect()
-}
-
-fn assert_no_secret(text: &str, secrets: &[String]) {
-    for s in secrets {
-        assert!(
-            !text.contains(s.as_str()),
-            "a real value reached the consumer"
-        );
-    }
-}
+use common::gateway::{assert_no_secret, secrets};
 
 fn conninfo(gw: &Gateway, consumer: &str, db: &str) -> String {
     let c = gw.as_consumer(consumer, db);
@@ -193,7 +170,6 @@ async fn computed_columns_over_sensitive_tables_are_refused_and_plain_ones_pass(
         "select c from cards c",
         "select row_to_json(c) from cards c",
         "select cards from cards",
-        "select count(*) from cards",
         "select most_common_vals::text from pg_stats",
     ] {
         let err = client.simple_query(sql).await.expect_err(sql);
@@ -206,6 +182,13 @@ async fn computed_columns_over_sensitive_tables_are_refused_and_plain_ones_pass(
     assert!(
         client
             .simple_query("select 1 + 1, now(), version()")
+            .await
+            .is_ok()
+    );
+    // The SQL gate knows count(*) reads no value (the old token check refused it).
+    assert!(
+        client
+            .simple_query("select count(*) from cards")
             .await
             .is_ok()
     );

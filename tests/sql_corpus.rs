@@ -16,51 +16,7 @@ use std::sync::Arc;
 
 use tuomin::sql::{DictionaryCatalog, Gate, SessionState, Treatment};
 
-const CONSUMERS: &[&str] = &["qa", "vendor_collections", "analyst", "offshore_hq"];
-
-struct Case {
-    line: usize,
-    sql: String,
-    consumers: Vec<String>,
-    masked: bool,
-    threat: Option<u32>,
-}
-
-fn cases(file: &str) -> Vec<Case> {
-    let path = common::repo_root().join("tests/corpus").join(file);
-    let text = std::fs::read_to_string(&path).expect("read corpus");
-    let mut threat = None;
-    let mut out = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if let Some(n) = line.strip_prefix("-- #") {
-            threat = n
-                .split_whitespace()
-                .next()
-                .and_then(|n| n.trim_end_matches(':').parse().ok());
-            continue;
-        }
-        if line.is_empty() || line.starts_with("--") {
-            continue;
-        }
-        let (consumers, rest) = match line.strip_prefix('@').and_then(|l| l.split_once(": ")) {
-            Some((who, rest)) => (who.split(',').map(str::to_owned).collect(), rest),
-            None => (CONSUMERS.iter().map(|c| (*c).to_owned()).collect(), line),
-        };
-        let (sql, masked) = match rest.strip_suffix("-- masked") {
-            Some(sql) => (sql.trim_end(), true),
-            None => (rest, false),
-        };
-        out.push(Case {
-            line: i + 1,
-            sql: sql.to_owned(),
-            consumers,
-            masked,
-            threat,
-        });
-    }
-    out
-}
+use common::corpus::cases;
 
 pub fn demo_gate() -> (common::PolicyDir, Gate) {
     let dir = common::PolicyDir::new();
@@ -207,6 +163,4 @@ fn preparable(sql: &str) -> bool {
     matches!(first.as_str(), "select" | "with" | "values" | "table") && !sql.contains(';')
 }
 
-fn short(sql: &str) -> String {
-    sql.chars().take(120).collect()
-}
+use common::corpus::short;

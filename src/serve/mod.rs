@@ -3,7 +3,7 @@
 //! PostgreSQL sessions read the live policy on every statement; the HTTP listener
 //! swaps its prepared snapshot on reload.
 //!
-//! - [`registry`]: open connections by consumer, for cut-off.
+//! - [`registry`]: open connections (HTTP and PostgreSQL) by consumer, for cut-off.
 //! - [`Live`]: the running policy, and reload: the new policy is loaded and validated,
 //!   every listener prepares its snapshot from it, and only when all succeed is it
 //!   swapped in; then the connections of consumers disabled or removed are closed.
@@ -156,8 +156,9 @@ pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, Stri
     let mut postgres_addr = None;
     if let Some(settings) = policy.postgres.clone() {
         let source: Arc<dyn crate::pg::session::PolicySource> = live.clone();
-        let ctx = crate::pg::server::ServerCtx::new(settings.clone(), source, audit.clone())
+        let mut ctx = crate::pg::server::ServerCtx::new(settings.clone(), source, audit.clone())
             .map_err(|e| e.to_string())?;
+        ctx.registry = Some(live.registry.clone());
         let listener = tokio::net::TcpListener::bind(&settings.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;

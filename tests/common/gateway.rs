@@ -13,10 +13,11 @@ use tuomin::pg::server::{self, ServerCtx};
 use tuomin::pg::session::PolicySource;
 
 /// Passwords of the demo consumers in gateway tests.
-pub const PASSWORDS: [(&str, &str); 3] = [
+pub const PASSWORDS: [(&str, &str); 4] = [
     ("qa", "qa-secret-1"),
     ("vendor_collections", "vendor-secret-2"),
     ("analyst", "analyst-secret-3"),
+    ("offshore_hq", "offshore-secret-4"),
 ];
 
 /// A running gateway.
@@ -129,5 +130,31 @@ impl Gateway {
     /// Asks the gateway to shut down (sessions get the grace, then 57P01).
     pub fn shutdown(&self) {
         let _ = self.shutdown.send(true);
+    }
+}
+
+/// Real values of the demo bank that must never reach a masked consumer (long enough
+/// that a masked value cannot equal one by chance).
+pub fn secrets(server: &PgServer, db: &str) -> Vec<String> {
+    let sql = "select card_no from cards union all select cvv || '|' || expiry from cards \
+               union all select track2 from cards union all select id_number from customers \
+               union all select mobile from customers union all select email from customers \
+               union all select password_hash from customers union all select account_no from accounts \
+               union all select code || '' from sms_codes";
+    server
+        .psql(db, sql)
+        .lines()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| l.len() >= 6)
+        .collect()
+}
+
+/// Panics (without quoting it) if `text` holds one of `secrets`.
+pub fn assert_no_secret(text: &str, secrets: &[String]) {
+    for s in secrets {
+        assert!(
+            !text.contains(s.as_str()),
+            "a real value reached the consumer"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! never depend on a key on the machine or on `TUOMIN_MASTER_KEY`.
 #![allow(dead_code)]
 
+pub mod corpus;
 pub mod gateway;
 pub mod pg;
 

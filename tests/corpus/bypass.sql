@@ -121,7 +121,7 @@ SELECT DISTINCT ON (balance) account_id FROM accounts ORDER BY balance
 CREATE TABLE x AS SELECT card_no FROM cards
 INSERT INTO cards_2024 SELECT * FROM cards
 SELECT card_no INTO stash FROM cards
-COPY (SELECT card_no FROM cards) TO STDOUT
+COPY (SELECT card_no FROM cards) TO STDOUT -- masked
 COPY cards TO STDOUT
 COPY cards (card_no) TO '/tmp/cards.csv'
 UPDATE cards SET status = card_no

@@ -107,7 +107,12 @@ impl CatalogCache {
         }
         entry.stale.store(false, Ordering::Release);
         let session = open(&self.target, db, &[]).await?;
-        let results = simple::query(session, snapshot::CATALOG_QUERY).await?;
+        let sql = format!(
+            "{}; {}",
+            snapshot::CATALOG_QUERY,
+            snapshot::gate_catalog_query()
+        );
+        let results = simple::query(session, &sql).await?;
         let snapshot = Arc::new(Snapshot::from_rows(&results)?);
         tracing::debug!(database = db, relations = snapshot.len(), "catalog loaded");
         entry.set(Arc::clone(&snapshot));

@@ -3,8 +3,12 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
+use std::sync::Arc;
+
 use crate::pg::error::PgError;
 use crate::pg::upstream::simple::TextRows;
+use crate::sql::UpstreamCatalog;
+use crate::sql::catalog::upstream::{FunctionRow, RelationRow};
 
 /// The catalog query: relations with their columns, then user-defined function names.
 pub const CATALOG_QUERY: &str = "\
@@ -16,6 +20,13 @@ WHERE c.relkind IN ('r','v','m','p','f'); \
 SELECT DISTINCT p.proname FROM pg_catalog.pg_proc p \
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
 WHERE n.nspname NOT IN ('pg_catalog','information_schema')";
+
+/// The SQL gate's catalog, read in the same upstream session after [`CATALOG_QUERY`]
+/// (view definitions with `search_path` empty, so fully qualified).
+pub fn gate_catalog_query() -> String {
+    use crate::sql::catalog::upstream::{FUNCTIONS_QUERY, PREPARE_SESSION, RELATIONS_QUERY};
+    format!("{PREPARE_SESSION}; {RELATIONS_QUERY}; {FUNCTIONS_QUERY}")
+}
 
 /// `pg_class.relkind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,14 +118,17 @@ pub struct Snapshot {
     user_functions: HashSet<String>,
     /// When it was read.
     pub loaded: Instant,
+    /// The SQL gate's view of the same database.
+    pub gate_catalog: Arc<UpstreamCatalog>,
 }
 
 impl Snapshot {
     /// Builds a snapshot from the two result sets of [`CATALOG_QUERY`].
     pub fn from_rows(results: &[TextRows]) -> Result<Self, PgError> {
         let bad = || PgError::UpstreamProtocol("unexpected catalog query result".into());
-        let (rels, funcs) = match results {
-            [rels, funcs] => (rels, funcs),
+        let (rels, funcs, gate) = match results {
+            [rels, funcs] => (rels, funcs, None),
+            [rels, funcs, gate_rels, gate_funcs] => (rels, funcs, Some((gate_rels, gate_funcs))),
             _ => return Err(bad()),
         };
         let mut relations: HashMap<u32, Relation> = HashMap::new();
@@ -149,7 +163,11 @@ impl Snapshot {
             .iter()
             .filter_map(|r| r.first().cloned().flatten())
             .collect();
-        Ok(Self::new(relations, user_functions))
+        let mut snapshot = Self::new(relations, user_functions);
+        if let Some((gate_rels, gate_funcs)) = gate {
+            snapshot.gate_catalog = Arc::new(gate_catalog(gate_rels, gate_funcs)?);
+        }
+        Ok(snapshot)
     }
 
     /// A snapshot of these relations and functions.
@@ -168,6 +186,7 @@ impl Snapshot {
             user_relations,
             user_functions,
             loaded: Instant::now(),
+            gate_catalog: Arc::new(UpstreamCatalog::default()),
         }
     }
 
@@ -207,4 +226,36 @@ impl Snapshot {
     pub fn is_empty(&self) -> bool {
         self.relations.is_empty()
     }
+}
+
+/// The gate's catalog from the rows of [`gate_catalog_query`].
+fn gate_catalog(rels: &TextRows, funcs: &TextRows) -> Result<UpstreamCatalog, PgError> {
+    let bad = |what: &str| PgError::UpstreamProtocol(format!("unexpected gate catalog {what}"));
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut relations = Vec::with_capacity(rels.len());
+    for row in rels {
+        let [schema, name, relkind, columns, definition, parents] = row.as_slice() else {
+            return Err(bad("relation row"));
+        };
+        relations.push(RelationRow {
+            schema: text(schema),
+            name: text(name),
+            relkind: text(relkind),
+            columns_json: text(columns),
+            definition: definition.clone(),
+            parents_json: text(parents),
+        });
+    }
+    let mut functions = Vec::with_capacity(funcs.len());
+    for row in funcs {
+        let [schema, name, secdef] = row.as_slice() else {
+            return Err(bad("function row"));
+        };
+        functions.push(FunctionRow {
+            schema: text(schema),
+            name: text(name),
+            security_definer: text(secdef),
+        });
+    }
+    UpstreamCatalog::from_rows(&relations, &functions).map_err(|e| bad(&e.to_string()))
 }

@@ -8,6 +8,8 @@ use std::fmt;
 pub struct SqlState([u8; 5]);
 
 impl SqlState {
+    /// `00000 successful_completion`: the gate's notices.
+    pub const SUCCESSFUL_COMPLETION: SqlState = SqlState(*b"00000");
     /// `42501 insufficient_privilege`: a refusal by policy.
     pub const INSUFFICIENT_PRIVILEGE: SqlState = SqlState(*b"42501");
     /// `08P01 protocol_violation`: malformed or unexpected message.

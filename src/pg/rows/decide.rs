@@ -28,6 +28,13 @@ pub struct PlanInput<'a> {
     pub catalog: &'a Snapshot,
     /// The statement text (for columns without provenance).
     pub statement: &'a str,
+    /// The SQL gate analysed the statement and the RowDescription agreed with its
+    /// prediction: a computed column is then known not to carry a sensitive value.
+    pub gate_checked: bool,
+    /// The SQL gate's source of each output column (`schema.table`, column), after
+    /// views and inheritance, when it checked the statement: a view or partition the
+    /// dictionary does not classify is decided as the base column it reads.
+    pub gate_sources: &'a [Option<(String, String)>],
 }
 
 /// Why a plan could not be built.
@@ -60,8 +67,8 @@ pub fn build_plan(
     let mut columns = Vec::with_capacity(fields.len());
     let mut audit = Vec::new();
     let mut sources = Vec::new();
-    for field in fields {
-        let column = column(input, field, masked_consumer, fields, &mut audit)?;
+    for (i, field) in fields.iter().enumerate() {
+        let column = column(input, i, field, masked_consumer, fields, &mut audit)?;
         if let Some(rel) = input.catalog.relation(field.table_oid)
             && !rel.is_system()
             && !sources.contains(&rel.qualified())
@@ -75,13 +82,17 @@ pub fn build_plan(
 
 fn column(
     input: &PlanInput<'_>,
+    index: usize,
     field: &FieldDescription,
     masked_consumer: bool,
     all: &[FieldDescription],
     audit: &mut Vec<crate::audit::AuditField>,
 ) -> Result<ColumnPlan, PlanOutcome> {
     if field.table_oid == 0 {
-        if masked_consumer && let Some(name) = sensitive_mention(input)? {
+        if masked_consumer
+            && !input.gate_checked
+            && let Some(name) = sensitive_mention(input)?
+        {
             return Err(PlanOutcome::Refused(format!(
                 "output column \"{}\" is computed (PostgreSQL reports no source column for it) \
                  and the statement reads {name}, which holds values this consumer may only \
@@ -125,7 +136,15 @@ fn column(
         .columns
         .get(&field.column_attnum)
         .ok_or(PlanOutcome::Miss)?;
-    let table = rel.qualified();
+    let mut table = rel.qualified();
+    let mut name = name;
+    if input.gate_checked
+        && input.policy.table(&table).is_none()
+        && let Some(Some((t, c))) = input.gate_sources.get(index)
+    {
+        table = t.clone();
+        name = c;
+    }
     if rel.kind.is_derived() && input.policy.table(&table).is_none() {
         return Err(PlanOutcome::Refused(format!(
             "{table} is a view or foreign table that the policy's dictionary does not \

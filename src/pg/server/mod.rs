@@ -20,9 +20,10 @@ use crate::audit::AuditLog;
 use crate::config::postgres::PostgresSettings;
 use crate::pg::catalog::CatalogCache;
 use crate::pg::net::tls::{self, TlsConfigError};
-use crate::pg::session::{self, PolicySource, SessionCtx};
+use crate::pg::session::{self, GateCache, PolicySource, SessionCtx};
 use crate::pg::startup::{Accepted, Negotiation, refuse as negotiate_refuse};
 use crate::pg::upstream::UpstreamTarget;
+use crate::serve::Registry;
 
 /// Everything the listener's sessions share.
 pub struct ServerCtx {
@@ -40,6 +41,11 @@ pub struct ServerCtx {
     pub catalog: Arc<CatalogCache>,
     /// The audit trail.
     pub audit: Option<AuditLog>,
+    /// The SQL gates, per database.
+    pub gates: Arc<GateCache>,
+    /// The cut-off registry of `tuomin serve`, if any: a disabled consumer's
+    /// sessions are closed.
+    pub registry: Option<Arc<Registry>>,
 }
 
 impl std::fmt::Debug for ServerCtx {
@@ -67,6 +73,8 @@ impl ServerCtx {
             policy,
             catalog,
             audit,
+            gates: Arc::new(GateCache::default()),
+            registry: None,
             settings,
         })
     }
@@ -139,10 +147,11 @@ async fn connection(
         let authenticated = negotiated.check(&ctx).await?.authenticate(&ctx).await?;
         let consumer = authenticated.consumer.clone();
         let database = authenticated.database.clone();
+        let gate_session = authenticated.gate_session.clone();
         let (connected, key) = authenticated.connect(&ctx).await?;
-        Ok(Some((connected, key, consumer, database)))
+        Ok(Some((connected, key, consumer, database, gate_session)))
     };
-    let (connected, key, consumer, database) = match setup.await {
+    let (connected, key, consumer, database, gate_session) = match setup.await {
         Ok(Some(s)) => s,
         Ok(None) => return,
         Err((e, stream)) => {
@@ -159,8 +168,34 @@ async fn connection(
         policy: Arc::clone(&ctx.policy),
         catalog: Arc::clone(&ctx.catalog),
         audit: ctx.audit.clone(),
+        gates: Arc::clone(&ctx.gates),
+        gate_session,
     };
-    if let Err(e) = session::run(connected, session_ctx, terminate).await {
+    let result = match &ctx.registry {
+        None => session::run(connected, session_ctx, terminate).await,
+        Some(registry) => {
+            // Cut-off: the session ends (57P01) when its consumer is disabled.
+            let (id, mut close) = registry.open();
+            registry.served(id, &session_ctx.consumer);
+            let (tx, rx) = watch::channel(false);
+            let mut shutdown = terminate;
+            let relay = async move {
+                tokio::select! {
+                    _ = close.closed() => {}
+                    _ = shutdown.wait_for(|t| *t) => {}
+                }
+                let _ = tx.send(true);
+                std::future::pending::<()>().await
+            };
+            let r = tokio::select! {
+                r = session::run(connected, session_ctx, rx) => r,
+                () = relay => unreachable!("the relay never ends"),
+            };
+            registry.close(id);
+            r
+        }
+    };
+    if let Err(e) = result {
         tracing::info!(client = %addr, fault = ?e.fault(), error = %e, "postgres session ended");
     }
     drop(key);

@@ -7,24 +7,48 @@ use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 
-use super::{Expect, PolicySource};
-use crate::pg::codec::backend::ErrorResponse;
+use super::{Expect, GateCache, PolicySource, SessionCtx, SharedSession, lock};
+use crate::pg::catalog::CatalogCache;
+use crate::pg::codec::FormatCode;
+use crate::pg::codec::backend::{ErrorResponse, NoticeResponse};
 use crate::pg::codec::frontend::{Bind, Close, Describe, Execute, Parse, Query, Sync, Target};
 use crate::pg::codec::{Frame, FrontendTag, Severity, SqlState};
 use crate::pg::error::PgError;
 use crate::pg::net::FramedReader;
-use crate::pg::sqltext::{Statement, classify};
+use crate::pg::sqltext::{CopyOut, Statement, classify};
+use crate::sql::{Analysis, Gate, StatementKind};
+
+/// A prepared statement or portal: its text and the gate's verdict on it.
+#[derive(Clone)]
+struct Known {
+    sql: Arc<str>,
+    analysis: Option<Arc<Analysis>>,
+}
+
+impl Default for Known {
+    fn default() -> Self {
+        Known {
+            sql: "".into(),
+            analysis: None,
+        }
+    }
+}
 
 /// The client-side pump of one session.
 pub struct ClientPump {
     tx: mpsc::UnboundedSender<Expect>,
-    statements: HashMap<String, Arc<str>>,
-    portals: HashMap<String, Arc<str>>,
+    statements: HashMap<String, Known>,
+    portals: HashMap<String, Known>,
     /// After a refusal in the extended protocol: drop messages until Sync.
     skipping: bool,
     /// The portal the previous message described, if it was a Describe of one.
     described: Option<String>,
-    _policy: Arc<dyn PolicySource>,
+    policy: Arc<dyn PolicySource>,
+    consumer: String,
+    database: String,
+    catalog: Arc<CatalogCache>,
+    gates: Arc<GateCache>,
+    session: SharedSession,
 }
 
 fn refusal(message: impl Into<String>) -> ErrorResponse {
@@ -34,15 +58,53 @@ fn refusal(message: impl Into<String>) -> ErrorResponse {
 
 impl ClientPump {
     /// A pump queuing into `tx`.
-    pub fn new(tx: mpsc::UnboundedSender<Expect>, policy: Arc<dyn PolicySource>) -> Self {
+    pub fn new(
+        tx: mpsc::UnboundedSender<Expect>,
+        ctx: &SessionCtx,
+        session: SharedSession,
+    ) -> Self {
         ClientPump {
             tx,
             statements: HashMap::new(),
             portals: HashMap::new(),
             skipping: false,
             described: None,
-            _policy: policy,
+            policy: ctx.policy.clone(),
+            consumer: ctx.consumer.clone(),
+            database: ctx.database.clone(),
+            catalog: ctx.catalog.clone(),
+            gates: ctx.gates.clone(),
+            session,
         }
+    }
+
+    /// The gate for the running policy and the database's current catalog.
+    async fn gate(&self) -> Result<Arc<Gate>, PgError> {
+        let policy = self.policy.current();
+        let snapshot = self.catalog.snapshot(&self.database).await?;
+        Ok(self.gates.gate(&self.database, &policy, &snapshot))
+    }
+
+    /// The gate's analysis of `sql` in this session.
+    async fn analyse(&self, sql: &str) -> Result<(Arc<Gate>, Arc<Analysis>), PgError> {
+        let gate = self.gate().await?;
+        let analysis = gate.analyse(&self.consumer, sql, &lock(&self.session));
+        Ok((gate, analysis))
+    }
+
+    /// Queues the gate's notices of `analysis` for the client.
+    fn notices(&self, analysis: &Analysis) -> Result<(), PgError> {
+        for s in &analysis.statements {
+            for n in &s.notices {
+                let notice = NoticeResponse::new(
+                    Severity::Notice,
+                    SqlState::SUCCESSFUL_COMPLETION,
+                    n.clone(),
+                );
+                self.expect(Expect::Notice(notice))?;
+            }
+        }
+        Ok(())
     }
 
     fn expect(&self, e: Expect) -> Result<(), PgError> {
@@ -72,7 +134,7 @@ impl ClientPump {
                 Err(e) => return self.fatal(PgError::ClientProtocol(e.to_string())),
             };
             loop {
-                match self.handle(frame, &mut out) {
+                match self.handle(frame, &mut out).await {
                     Ok(Flow::Continue) => {}
                     Ok(Flow::Terminate) => {
                         upstream.write_all(&out).await?;
@@ -100,7 +162,7 @@ impl ClientPump {
         Err(e)
     }
 
-    fn handle(&mut self, frame: Frame, out: &mut BytesMut) -> Result<Flow, PgError> {
+    async fn handle(&mut self, frame: Frame, out: &mut BytesMut) -> Result<Flow, PgError> {
         let tag = frame.frontend_tag().map_err(PgError::decode)?;
         let described = self.described.take();
         if self.skipping && tag != FrontendTag::Sync && tag != FrontendTag::Terminate {
@@ -109,38 +171,40 @@ impl ClientPump {
         let body = frame.body();
         match tag {
             FrontendTag::Query => {
-                self.query(Query::decode(&body).map_err(PgError::decode)?, frame, out)?
+                self.query(Query::decode(&body).map_err(PgError::decode)?, frame, out)
+                    .await?
             }
             FrontendTag::Parse => {
-                self.parse(Parse::decode(&body).map_err(PgError::decode)?, frame, out)?
+                self.parse(Parse::decode(&body).map_err(PgError::decode)?, frame, out)
+                    .await?
             }
             FrontendTag::Bind => {
                 let bind = Bind::decode(&body).map_err(PgError::decode)?;
-                let sql = self.statement_sql(&bind.statement);
-                self.portals.insert(bind.portal, sql);
-                self.forward(Expect::Bind, frame, out)?;
+                self.bind(bind, frame, out).await?;
             }
             FrontendTag::Describe => {
                 let d = Describe::decode(&body).map_err(PgError::decode)?;
-                let sql = self.target_sql(d.target, &d.name);
+                let known = self.target(d.target, &d.name);
                 if d.target == Target::Portal {
                     self.described = Some(d.name);
                 }
                 let e = Expect::Describe {
                     hidden: false,
-                    sql,
+                    sql: known.sql,
                     for_copy: false,
+                    analysis: known.analysis,
                 };
                 self.forward(e, frame, out)?;
             }
             FrontendTag::Execute => {
                 let ex = Execute::decode(&body).map_err(PgError::decode)?;
-                let sql = self.target_sql(Target::Portal, &ex.portal);
+                let Known { sql, analysis } = self.target(Target::Portal, &ex.portal);
                 if described.as_deref() != Some(ex.portal.as_str()) {
                     self.expect(Expect::Describe {
                         hidden: true,
                         sql: sql.clone(),
                         for_copy: false,
+                        analysis: analysis.clone(),
                     })?;
                     Describe {
                         target: Target::Portal,
@@ -148,7 +212,7 @@ impl ClientPump {
                     }
                     .encode(out)?;
                 }
-                self.forward(Expect::Execute { sql }, frame, out)?;
+                self.forward(Expect::Execute { sql, analysis }, frame, out)?;
             }
             FrontendTag::Close => {
                 let c = Close::decode(&body).map_err(PgError::decode)?;
@@ -195,46 +259,72 @@ impl ClientPump {
         Ok(())
     }
 
-    fn statement_sql(&self, name: &str) -> Arc<str> {
-        self.statements
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| "".into())
+    fn target(&self, target: Target, name: &str) -> Known {
+        let map = match target {
+            Target::Statement => &self.statements,
+            Target::Portal => &self.portals,
+        };
+        map.get(name).cloned().unwrap_or_default()
     }
 
-    fn target_sql(&self, target: Target, name: &str) -> Arc<str> {
-        match target {
-            Target::Statement => self.statement_sql(name),
-            Target::Portal => self.portals.get(name).cloned().unwrap_or_else(|| "".into()),
-        }
+    /// A refusal of the simple Query `sql`.
+    fn refuse_query(&self, reason: impl Into<String>, sql: Arc<str>) -> Result<(), PgError> {
+        self.expect(Expect::RefuseQuery {
+            error: refusal(reason),
+            sql,
+        })
     }
 
-    fn query(&mut self, q: Query, frame: Frame, out: &mut BytesMut) -> Result<(), PgError> {
+    /// A refusal in the extended protocol: skip to Sync.
+    fn refuse_extended(&mut self, reason: impl Into<String>, sql: Arc<str>) -> Result<(), PgError> {
+        self.skipping = true;
+        self.expect(Expect::Refuse {
+            error: refusal(reason),
+            sql,
+        })
+    }
+
+    async fn query(&mut self, q: Query, frame: Frame, out: &mut BytesMut) -> Result<(), PgError> {
         let sql: Arc<str> = q.sql.into();
-        let statements = match classify(&sql) {
-            Ok(s) => s,
-            Err(reason) => {
-                return self.expect(Expect::RefuseQuery {
-                    error: refusal(reason),
-                    sql,
-                });
-            }
+        let (gate, analysis) = self.analyse(&sql).await?;
+        // The gateway's own allowlist stays behind the gate (defence in depth).
+        let statements = classify(&sql);
+        let copy = match &statements {
+            Ok(s) => single_copy(s, &sql),
+            Err(_) => Ok(None),
         };
-        let copies: Vec<_> = statements
-            .into_iter()
-            .filter_map(|s| match s {
-                Statement::CopyOut(c) => Some(c),
-                _ => None,
-            })
-            .collect();
-        let copy = match copies.len() {
-            0 => None,
-            1 if !sql.trim().trim_end_matches(';').contains(';') => copies.into_iter().next(),
-            _ => {
-                let error = refusal("COPY must be sent alone in its query through tuomin");
-                return self.expect(Expect::RefuseQuery { error, sql });
-            }
+        let copy = match copy {
+            Ok(c) => c,
+            Err(reason) => return self.refuse_query(reason, sql),
         };
+        // The gate refuses every COPY; a COPY TO STDOUT is allowed when the query
+        // whose rows it streams is, and its lines are masked like rows.
+        let analysis = match (&copy, analysis.verdict()) {
+            (Some(c), _) => {
+                // `COPY table` reads `FROM ONLY table`, which the gate's parser does not
+                // take; without ONLY it reads the children too, which is no less strict.
+                let select = c.query.replacen(" FROM ONLY ", " FROM ", 1);
+                let inner = gate.analyse(&self.consumer, &select, &lock(&self.session));
+                if let Err(r) = inner.verdict() {
+                    return self.refuse_query(r.message.clone(), sql);
+                }
+                if inner.rewritten.is_some() {
+                    return self.refuse_query(
+                        "a COPY cannot look up masked values; use SELECT for that",
+                        sql,
+                    );
+                }
+                inner
+            }
+            (None, Err(r)) => return self.refuse_query(r.message.clone(), sql),
+            (None, Ok(())) => analysis,
+        };
+        if let Err(reason) = statements
+            && !relaxed(&analysis, &sql, &reason)
+        {
+            return self.refuse_query(reason, sql);
+        }
+        self.notices(&analysis)?;
         if let Some(c) = &copy {
             // Describe the COPY's query first, so its lines get a plan like rows do.
             let inner: Arc<str> = c.query.as_str().into();
@@ -249,6 +339,7 @@ impl ClientPump {
                 hidden: true,
                 sql: inner,
                 for_copy: true,
+                analysis: None,
             })?;
             Describe {
                 target: Target::Statement,
@@ -258,28 +349,171 @@ impl ClientPump {
             self.expect(Expect::Sync { hidden: true })?;
             Sync.encode(out)?;
         }
-        self.forward(Expect::Query { sql, copy }, frame, out)
+        let rewritten = analysis.rewritten.clone();
+        let e = Expect::Query {
+            sql,
+            copy,
+            analysis: Some(analysis),
+        };
+        match rewritten {
+            Some(text) => {
+                self.expect(e)?;
+                Query {
+                    sql: text.expose().to_owned(),
+                }
+                .encode(out)?;
+                Ok(())
+            }
+            None => self.forward(e, frame, out),
+        }
     }
 
-    fn parse(&mut self, p: Parse, frame: Frame, out: &mut BytesMut) -> Result<(), PgError> {
+    async fn parse(&mut self, p: Parse, frame: Frame, out: &mut BytesMut) -> Result<(), PgError> {
         let sql: Arc<str> = p.sql.as_str().into();
+        let (_, analysis) = self.analyse(&sql).await?;
+        if let Err(r) = analysis.verdict() {
+            return self.refuse_extended(r.message.clone(), sql);
+        }
         let refused = match classify(&sql) {
-            Err(reason) => Some(reason),
+            Err(reason) if !relaxed(&analysis, &sql, &reason) => Some(reason),
             Ok(s) if s.iter().any(|s| matches!(s, Statement::CopyOut(_))) => {
                 Some("COPY through the extended protocol is refused by tuomin; send it as a simple query".into())
             }
-            Ok(_) => None,
+            _ => None,
         };
         if let Some(reason) = refused {
-            self.skipping = true;
-            return self.expect(Expect::Refuse {
-                error: refusal(reason),
-                sql,
-            });
+            return self.refuse_extended(reason, sql);
         }
-        self.statements.insert(p.statement, sql);
-        self.forward(Expect::Parse { hidden: false }, frame, out)
+        self.notices(&analysis)?;
+        self.statements.insert(
+            p.statement.clone(),
+            Known {
+                sql,
+                analysis: Some(analysis.clone()),
+            },
+        );
+        match &analysis.rewritten {
+            Some(text) => {
+                self.expect(Expect::Parse { hidden: false })?;
+                Parse {
+                    statement: p.statement,
+                    sql: text.expose().to_owned(),
+                    param_types: p.param_types,
+                }
+                .encode(out)?;
+                Ok(())
+            }
+            None => self.forward(Expect::Parse { hidden: false }, frame, out),
+        }
     }
+
+    /// Bind: parameters holding pseudonyms are replaced by the real values (and the
+    /// parameters the rewrite added for older key versions filled).
+    async fn bind(
+        &mut self,
+        mut bind: Bind,
+        frame: Frame,
+        out: &mut BytesMut,
+    ) -> Result<(), PgError> {
+        let known = self.target(Target::Statement, &bind.statement);
+        let lookups: Vec<_> = known
+            .analysis
+            .as_ref()
+            .map(|a| a.param_lookups().cloned().collect())
+            .unwrap_or_default();
+        self.portals.insert(bind.portal.clone(), known.clone());
+        if lookups.is_empty() {
+            return self.forward(Expect::Bind, frame, out);
+        }
+        let gate = self.gate().await?;
+        let n = bind.params.len();
+        let mut formats: Vec<FormatCode> = (0..n).map(|i| bind.param_format(i)).collect();
+        for lookup in &lookups {
+            let i = lookup.param.saturating_sub(1);
+            // Text, or binary of a text type (the same bytes): a pseudonym is
+            // valid UTF-8 or it is refused below.
+            let format = formats.get(i).copied().unwrap_or(FormatCode::Text);
+            let Some(Some(value)) = bind.params.get(i) else {
+                return self.refuse_extended(
+                    format!(
+                        "parameter ${} looks up {} and must not be NULL",
+                        lookup.param, lookup.column
+                    ),
+                    known.sql,
+                );
+            };
+            let Ok(pseudonym) = std::str::from_utf8(value) else {
+                return self.refuse_extended(
+                    format!("parameter ${} is not valid UTF-8", lookup.param),
+                    known.sql,
+                );
+            };
+            let values = match gate.reverse_parameter(&self.consumer, lookup, pseudonym) {
+                Ok(v) => v,
+                Err(r) => return self.refuse_extended(r.message.clone(), known.sql),
+            };
+            let targets = std::iter::once(lookup.param).chain(lookup.extra.iter().copied());
+            for (target, value) in targets.zip(values) {
+                let j = target.saturating_sub(1);
+                if bind.params.len() <= j {
+                    bind.params.resize(j + 1, None);
+                    formats.resize(j + 1, FormatCode::Text);
+                }
+                bind.params[j] = Some(value.into_bytes().into());
+                formats[j] = format;
+            }
+        }
+        bind.param_formats = formats;
+        self.expect(Expect::Bind)?;
+        bind.encode(out)?;
+        Ok(())
+    }
+}
+
+/// The COPY TO STDOUT of a simple query, if it is one; a COPY among other statements
+/// is refused.
+fn single_copy(statements: &[Statement], sql: &str) -> Result<Option<CopyOut>, String> {
+    let copies: Vec<_> = statements
+        .iter()
+        .filter_map(|s| match s {
+            Statement::CopyOut(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    match copies.len() {
+        0 => Ok(None),
+        1 if !sql.trim().trim_end_matches(';').contains(';') => Ok(copies.into_iter().next()),
+        _ => Err("COPY must be sent alone in its query through tuomin".into()),
+    }
+}
+
+/// Whether the gate's verdict overrides a refusal of the gateway's token allowlist,
+/// which otherwise stays behind the gate (defence in depth against writes the gate
+/// would miss). The gate follows run-time parameters (`SET`, `set_config`): it refuses
+/// encodings other than UTF8, `standard_conforming_strings = off`, identity and
+/// read-only changes. The allowlist keeps the last word on the settings that change
+/// how values are printed, which the mask plan parses: a `DateStyle` other than ISO
+/// output, `IntervalStyle`, `bytea_output`.
+fn relaxed(analysis: &Analysis, sql: &str, reason: &str) -> bool {
+    let all = |k: &[StatementKind]| {
+        !analysis.statements.is_empty() && analysis.statements.iter().all(|s| k.contains(&s.kind))
+    };
+    let settings = all(&[StatementKind::Set])
+        || (reason.to_lowercase().contains("set_config") && all(&[StatementKind::Query]));
+    settings && !changes_value_format(sql)
+}
+
+/// Whether `sql` may change how the server prints values.
+fn changes_value_format(sql: &str) -> bool {
+    let l = sql.to_lowercase();
+    let datestyle = l.find("datestyle").is_some_and(|i| {
+        let value = &l[i..];
+        !value.contains("iso")
+            || ["sql", "german", "postgres"]
+                .iter()
+                .any(|w| value.contains(w))
+    });
+    datestyle || l.contains("intervalstyle") || l.contains("bytea_output")
 }
 
 /// Whether to go on reading.

@@ -14,6 +14,7 @@
 
 pub mod audit;
 pub mod client_pump;
+pub mod gate;
 pub mod queue;
 pub mod server_pump;
 
@@ -23,6 +24,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use tokio::sync::{mpsc, watch};
 
+pub use gate::GateCache;
 pub use queue::{Expect, ReplyQueue};
 
 use crate::audit::AuditLog;
@@ -32,6 +34,7 @@ use crate::pg::codec::backend::TransactionStatus;
 use crate::pg::error::PgError;
 use crate::pg::net::{FramedReader, Stream};
 use crate::policy::Policy;
+use crate::sql::SessionState;
 
 /// Where a session reads the running policy (an `ArcSwap` in `tuomin serve`, a fixed
 /// policy in tests): read at every statement, so a reload applies to the next one.
@@ -61,6 +64,11 @@ pub struct SessionCtx {
     pub catalog: Arc<CatalogCache>,
     /// The audit trail, when the policy has one.
     pub audit: Option<AuditLog>,
+    /// The SQL gates, per database.
+    pub gates: Arc<GateCache>,
+    /// The gate's view of this session (search_path, PREPAREd verdicts, transaction),
+    /// as the startup parameters set it.
+    pub gate_session: SessionState,
 }
 
 impl std::fmt::Debug for SessionCtx {
@@ -87,6 +95,18 @@ pub struct Connected {
     pub status: TransactionStatus,
 }
 
+/// The gate's session state, shared by both pumps: the client pump analyses with it,
+/// the server pump applies effects and transaction status as the server confirms them.
+pub type SharedSession = Arc<std::sync::Mutex<SessionState>>;
+
+/// Locks the shared session state (a poisoned lock is still the state).
+pub fn lock(s: &SharedSession) -> std::sync::MutexGuard<'_, SessionState> {
+    match s.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
 /// Runs the session until either side leaves, or `terminate` turns true.
 pub async fn run(
     conn: Connected,
@@ -98,8 +118,9 @@ pub async fn run(
     let client = FramedReader::new(client_read, conn.client_buf, FrameLimits::FRONTEND);
     let upstream = FramedReader::new(upstream_read, conn.upstream_buf, FrameLimits::BACKEND);
     let (tx, rx) = mpsc::unbounded_channel();
-    let mut to_upstream = client_pump::ClientPump::new(tx, ctx.policy.clone());
-    let mut to_client = server_pump::ServerPump::new(rx, ctx, conn.status);
+    let shared = Arc::new(std::sync::Mutex::new(ctx.gate_session.clone()));
+    let mut to_upstream = client_pump::ClientPump::new(tx, &ctx, shared.clone());
+    let mut to_client = server_pump::ServerPump::new(rx, ctx, conn.status, shared);
     let client_terminate = terminate.clone();
     let a = to_upstream.run(client, upstream_write, client_terminate);
     let b = to_client.run(upstream, client_write, terminate);

@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::pg::codec::backend::ErrorResponse;
+use crate::pg::codec::backend::{ErrorResponse, NoticeResponse};
 use crate::pg::sqltext::CopyOut;
+use crate::sql::Analysis;
 
 /// One expected reply (or one synthetic reply to emit in its place).
 #[derive(Clone, Debug)]
@@ -24,6 +25,8 @@ pub enum Expect {
         sql: Arc<str>,
         /// The COPY TO STDOUT it is, if any (the plan comes from a hidden Describe).
         copy: Option<CopyOut>,
+        /// The gate's analysis (cross-check, session effects), if the gate ran.
+        analysis: Option<Arc<Analysis>>,
     },
     /// Parse → ParseComplete.
     Parse {
@@ -40,11 +43,15 @@ pub enum Expect {
         sql: Arc<str>,
         /// For a hidden Describe before a COPY: that COPY's plan target.
         for_copy: bool,
+        /// The gate's analysis of the statement (cross-check).
+        analysis: Option<Arc<Analysis>>,
     },
     /// Execute → rows, then CommandComplete | PortalSuspended | EmptyQueryResponse.
     Execute {
         /// The statement behind the portal.
         sql: Arc<str>,
+        /// The gate's analysis of the statement (cross-check, session effects).
+        analysis: Option<Arc<Analysis>>,
     },
     /// Close → CloseComplete.
     Close,
@@ -67,6 +74,8 @@ pub enum Expect {
         /// The statement, for audit.
         sql: Arc<str>,
     },
+    /// A notice of the gate (a `*` trimmed …): emitted in order, before the reply.
+    Notice(NoticeResponse),
     /// Bytes to send and end the session (protocol violation, shutdown).
     Fatal(Bytes),
 }
@@ -81,7 +90,10 @@ impl Expect {
     pub fn is_synthetic(&self) -> bool {
         matches!(
             self,
-            Expect::Refuse { .. } | Expect::RefuseQuery { .. } | Expect::Fatal(_)
+            Expect::Refuse { .. }
+                | Expect::RefuseQuery { .. }
+                | Expect::Notice(_)
+                | Expect::Fatal(_)
         )
     }
 }
@@ -166,7 +178,10 @@ mod tests {
     fn ready_for_query_pops_the_whole_discarded_block_and_nothing_after() {
         let mut q = ReplyQueue::default();
         q.push(Expect::Bind);
-        q.push(Expect::Execute { sql: "a".into() });
+        q.push(Expect::Execute {
+            sql: "a".into(),
+            analysis: None,
+        });
         q.push(Expect::Sync { hidden: false });
         q.push(refuse());
         q.discard_block();
@@ -196,10 +211,12 @@ mod tests {
         q.push(Expect::Query {
             sql: "a".into(),
             copy: None,
+            analysis: None,
         });
         q.push(Expect::Query {
             sql: "b".into(),
             copy: None,
+            analysis: None,
         });
         assert!(matches!(q.ready(), Some(Expect::Query { sql, .. }) if &*sql == "a"));
         assert_eq!(q.len(), 1);

@@ -7,7 +7,8 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 
 use super::audit::{Outcome, event};
-use super::{Expect, ReplyQueue, SessionCtx};
+use super::gate::{described_sources, is_sensitive};
+use super::{Expect, ReplyQueue, SessionCtx, SharedSession, lock};
 use crate::pg::catalog::is_ddl_tag;
 use crate::pg::codec::backend::{
     CommandComplete, CopyDirection, CopyResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
@@ -22,6 +23,7 @@ use crate::pg::rows::decide::{PlanOutcome, consumer_is_masked};
 use crate::pg::rows::{PlanInput, RowPlan, build_plan};
 use crate::pg::scrub::scrub;
 use crate::pg::sqltext::{CopyFormat, CopyOut};
+use crate::sql::Analysis;
 
 /// A COPY TO STDOUT in progress.
 struct CopyState {
@@ -44,6 +46,10 @@ pub struct ServerPump {
     rows: u64,
     out: BytesMut,
     client_gone: bool,
+    /// The gate's session state.
+    session: SharedSession,
+    /// Which statement of the current simple Query the replies are for.
+    statement: usize,
 }
 
 fn refusal(message: impl Into<String>) -> ErrorResponse {
@@ -57,6 +63,7 @@ impl ServerPump {
         rx: mpsc::UnboundedReceiver<Expect>,
         ctx: SessionCtx,
         status: TransactionStatus,
+        session: SharedSession,
     ) -> Self {
         ServerPump {
             rx,
@@ -69,6 +76,8 @@ impl ServerPump {
             rows: 0,
             out: BytesMut::with_capacity(64 * 1024),
             client_gone: false,
+            session,
+            statement: 0,
         }
     }
 
@@ -157,6 +166,7 @@ impl ServerPump {
                     error.encode(&mut self.out)?;
                     self.queue.discard_block();
                 }
+                Expect::Notice(n) => n.encode(&mut self.out)?,
                 _ => {}
             }
         }
@@ -181,7 +191,9 @@ impl ServerPump {
     fn current_sql(&self) -> Arc<str> {
         match self.queue.front() {
             Some(
-                Expect::Query { sql, .. } | Expect::Execute { sql } | Expect::Describe { sql, .. },
+                Expect::Query { sql, .. }
+                | Expect::Execute { sql, .. }
+                | Expect::Describe { sql, .. },
             ) => sql.clone(),
             _ => "".into(),
         }
@@ -268,6 +280,12 @@ impl ServerPump {
         let ready = ReadyForQuery::decode(&frame.body())
             .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
         self.status = ready.status;
+        self.statement = 0;
+        lock(&self.session).set_transaction(match ready.status {
+            TransactionStatus::Idle => crate::sql::TransactionStatus::Idle,
+            TransactionStatus::InTransaction => crate::sql::TransactionStatus::InBlock,
+            TransactionStatus::Failed => crate::sql::TransactionStatus::Failed,
+        });
         self.plan = None;
         self.copy = None;
         match self.queue.ready() {
@@ -329,7 +347,31 @@ impl ServerPump {
         let desc = RowDescription::decode(&frame.body())
             .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
         let sql = self.current_sql();
-        let plan = self.plan_for(&desc, &sql).await?;
+        let mut gate_checked = false;
+        let mut gate_sources = Vec::new();
+        if let Some((analysis, i)) = self.current_analysis() {
+            if let Some(s) = analysis.statements.get(i) {
+                gate_sources = s
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        c.source
+                            .as_ref()
+                            .map(|n| (n.relation.to_string(), n.column.clone()))
+                    })
+                    .collect();
+            }
+            if let Err(message) = self.cross_check(&analysis, i, &desc).await? {
+                if matches!(self.queue.front(), Some(Expect::Describe { .. })) {
+                    self.queue.pop();
+                }
+                return self.refuse(message);
+            }
+            gate_checked = true;
+        }
+        let plan = self
+            .plan_for(&desc, &sql, gate_checked, &gate_sources)
+            .await?;
         let front = self.queue.front().cloned();
         let is_describe = matches!(front, Some(Expect::Describe { .. }));
         if is_describe {
@@ -353,10 +395,63 @@ impl ServerPump {
         Ok(())
     }
 
+    /// The gate's analysis of the statement the replies are for, and which of its
+    /// statements.
+    fn current_analysis(&self) -> Option<(Arc<Analysis>, usize)> {
+        match self.queue.front()? {
+            Expect::Query {
+                analysis: Some(a),
+                copy: None,
+                ..
+            } => Some((a.clone(), self.statement)),
+            Expect::Execute {
+                analysis: Some(a), ..
+            }
+            | Expect::Describe {
+                analysis: Some(a), ..
+            } => Some((a.clone(), 0)),
+            _ => None,
+        }
+    }
+
+    /// The RowDescription against the gate's prediction: `Err` withholds the rows.
+    async fn cross_check(
+        &self,
+        analysis: &Analysis,
+        i: usize,
+        desc: &RowDescription,
+    ) -> Result<Result<(), String>, PgError> {
+        let Some(statement) = analysis.statements.get(i) else {
+            return Ok(Err(
+                "the server sent rows for a statement the gate did not analyse".into(),
+            ));
+        };
+        let policy = self.ctx.policy.current();
+        let mut snapshot = self.ctx.catalog.snapshot(&self.ctx.database).await?;
+        let known = |s: &crate::pg::catalog::Snapshot| {
+            desc.fields
+                .iter()
+                .all(|f| f.table_oid == 0 || s.relation(f.table_oid).is_some())
+        };
+        if !known(&snapshot) {
+            snapshot = self
+                .ctx
+                .catalog
+                .after_miss(&self.ctx.database, &snapshot)
+                .await?;
+        }
+        let described = described_sources(&snapshot, &desc.fields);
+        Ok(statement
+            .cross_check(&described, |c| is_sensitive(&policy, &self.ctx.consumer, c))
+            .map_err(|r| r.message))
+    }
+
     async fn plan_for(
         &self,
         desc: &RowDescription,
         sql: &str,
+        gate_checked: bool,
+        gate_sources: &[Option<(String, String)>],
     ) -> Result<Result<RowPlan, String>, PgError> {
         let policy = self.ctx.policy.current();
         let catalog = &self.ctx.catalog;
@@ -367,6 +462,8 @@ impl ServerPump {
                 consumer: &self.ctx.consumer,
                 catalog: &snapshot,
                 statement: sql,
+                gate_checked,
+                gate_sources,
             };
             match build_plan(&input, &desc.fields) {
                 Ok(plan) => return Ok(Ok(plan)),
@@ -407,6 +504,30 @@ impl ServerPump {
         self.audit_completed()?;
         self.plan = None;
         self.copy = None;
+        match self.queue.front() {
+            Some(Expect::Query {
+                analysis: Some(a), ..
+            }) => {
+                if let Some(s) = a.statements.get(self.statement) {
+                    let mut session = lock(&self.session);
+                    for e in &s.effects {
+                        session.apply(e);
+                    }
+                }
+                self.statement += 1;
+            }
+            Some(Expect::Execute {
+                analysis: Some(a), ..
+            }) => {
+                if let Some(s) = a.statements.first() {
+                    let mut session = lock(&self.session);
+                    for e in &s.effects {
+                        session.apply(e);
+                    }
+                }
+            }
+            _ => {}
+        }
         if matches!(self.queue.front(), Some(Expect::Execute { .. })) {
             self.queue.pop();
         }

@@ -51,6 +51,7 @@ impl Checked {
                 consumer: self.user,
                 database: self.database,
                 params: self.params,
+                gate_session: self.gate_session,
             }),
             Err(e) => Err((e, Some(reader.into_parts().0))),
         }

@@ -57,6 +57,7 @@ pub struct Checked {
     user: String,
     database: String,
     params: Vec<(String, String)>,
+    gate_session: crate::sql::SessionState,
 }
 
 /// The consumer proved its identity.
@@ -68,6 +69,8 @@ pub struct Authenticated {
     /// The database asked for.
     pub database: String,
     params: Vec<(String, String)>,
+    /// The SQL gate's session state as the startup parameters set it.
+    pub gate_session: crate::sql::SessionState,
 }
 
 impl Accepted {
@@ -147,3 +150,86 @@ impl Authenticated {
 
 /// The client's TLS configuration, for tests and `serve`.
 pub type TlsConfig = Arc<rustls::ServerConfig>;
+
+/// The gate's session state for these startup parameters (`options` split into its
+/// `-c name=value` / `--name=value` settings); `Err` says which one the gate cannot
+/// follow.
+pub fn gate_session(
+    upstream_user: &str,
+    params: &[(String, String)],
+) -> Result<crate::sql::SessionState, String> {
+    let mut session = crate::sql::SessionState::new(upstream_user);
+    for (name, value) in params {
+        if name == "options" {
+            for (n, v) in split_options(value)? {
+                session
+                    .apply_startup_parameter(&n, &v)
+                    .map_err(|r| r.message)?;
+            }
+        } else {
+            session
+                .apply_startup_parameter(name, value)
+                .map_err(|r| r.message)?;
+        }
+    }
+    Ok(session)
+}
+
+/// The settings of an `options` startup parameter: words separated by spaces
+/// (`\` escapes the next character), each `-c name=value`, `-cname=value` or
+/// `--name=value`. Anything else is refused.
+fn split_options(options: &str) -> Result<Vec<(String, String)>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = options.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            c if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let mut out = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(w) = words.next() {
+        let setting = if w == "-c" {
+            words.next().ok_or("options: -c without a setting")?
+        } else if let Some(rest) = w.strip_prefix("--").or_else(|| w.strip_prefix("-c")) {
+            rest.to_owned()
+        } else {
+            return Err(format!(
+                "the startup option {w:?} is refused by tuomin; only -c name=value settings are allowed"
+            ));
+        };
+        let (name, value) = setting
+            .split_once('=')
+            .ok_or("options: a setting without =value")?;
+        out.push((name.replace('-', "_"), value.to_owned()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod options_tests {
+    use super::*;
+
+    #[test]
+    fn options_settings_reach_the_gate() {
+        let p = |o: &str| vec![("options".to_owned(), o.to_owned())];
+        assert!(gate_session("u", &p("-c search_path=public")).is_ok());
+        assert!(gate_session("u", &p("--standard-conforming-strings=off")).is_err());
+        assert!(gate_session("u", &p("-c client_encoding=LATIN1")).is_err());
+        assert!(gate_session("u", &p("-X")).is_err());
+        assert_eq!(
+            split_options("-c a=b\\ c --d-e=f").unwrap(),
+            vec![("a".into(), "b c".into()), ("d_e".into(), "f".into())]
+        );
+    }
+}

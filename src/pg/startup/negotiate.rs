@@ -164,11 +164,16 @@ impl Negotiated {
             );
         };
         let database = startup.param("database").unwrap_or(&user).to_owned();
+        let gate_session = match super::gate_session(&ctx.settings.upstream.user, &startup.params) {
+            Ok(s) => s,
+            Err(reason) => return fail(PgError::StartupRefused(reason), reader),
+        };
         Ok(Checked {
             reader,
             user,
             database,
             params: startup.params,
+            gate_session,
         })
     }
 }
