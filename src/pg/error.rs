@@ -48,6 +48,9 @@ pub enum PgError {
     /// The gateway is shutting down.
     #[error("terminating connection: tuomin is shutting down")]
     Shutdown,
+    /// The audit trail cannot be written and audit is required: the session ends.
+    #[error("{0}")]
+    Audit(String),
 }
 
 impl PgError {
@@ -60,7 +63,7 @@ impl PgError {
             | PgError::StartupRefused(_) => Fault::Client,
             PgError::Upstream(_) | PgError::UpstreamProtocol(_) => Fault::Upstream,
             PgError::Tls(_) | PgError::Io(_) => Fault::Client,
-            PgError::Encode(_) | PgError::Shutdown => Fault::Gateway,
+            PgError::Encode(_) | PgError::Shutdown | PgError::Audit(_) => Fault::Gateway,
         }
     }
 
@@ -71,7 +74,9 @@ impl PgError {
             PgError::ClientFrame(_) | PgError::ClientProtocol(_) => SqlState::PROTOCOL_VIOLATION,
             PgError::Auth(_) => SqlState::INVALID_PASSWORD,
             PgError::StartupRefused(_) => SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
-            PgError::Upstream(_) | PgError::UpstreamProtocol(_) => SqlState::CONNECTION_FAILURE,
+            PgError::Upstream(_) | PgError::UpstreamProtocol(_) | PgError::Audit(_) => {
+                SqlState::CONNECTION_FAILURE
+            }
             PgError::Tls(_) | PgError::Io(_) => SqlState::PROTOCOL_VIOLATION,
             PgError::Encode(_) => SqlState::INTERNAL_ERROR,
             PgError::Shutdown => SqlState::ADMIN_SHUTDOWN,

@@ -38,7 +38,11 @@ impl Env {
     pub fn reload_with(&self, edit: impl Fn(String) -> String) -> Result<usize, String> {
         let text = std::fs::read_to_string(&self.policy).expect("policy");
         std::fs::write(&self.policy, edit(text)).expect("write policy");
-        self.running.live.reload()
+        self.running
+            .live
+            .reload()
+            .map(|r| r.cut_off)
+            .map_err(|e| e.to_string())
     }
 
     pub fn audit_lines(&self) -> Vec<serde_json::Value> {
@@ -114,6 +118,7 @@ pub async fn start(path: &std::path::Path) -> Running {
     let options = ServeOptions {
         http_listen: Some(loopback()),
         grace: Some(Duration::from_secs(1)),
+        ..Default::default()
     };
     match tuomin::serve::start(path, options).await {
         Ok(r) => r,

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
@@ -49,6 +50,8 @@ pub struct ClientPump {
     catalog: Arc<CatalogCache>,
     gates: Arc<GateCache>,
     session: SharedSession,
+    /// When the message being handled arrived.
+    received: Instant,
 }
 
 fn refusal(message: impl Into<String>) -> ErrorResponse {
@@ -75,6 +78,7 @@ impl ClientPump {
             catalog: ctx.catalog.clone(),
             gates: ctx.gates.clone(),
             session,
+            received: Instant::now(),
         }
     }
 
@@ -164,6 +168,7 @@ impl ClientPump {
 
     async fn handle(&mut self, frame: Frame, out: &mut BytesMut) -> Result<Flow, PgError> {
         let tag = frame.frontend_tag().map_err(PgError::decode)?;
+        self.received = Instant::now();
         let described = self.described.take();
         if self.skipping && tag != FrontendTag::Sync && tag != FrontendTag::Terminate {
             return Ok(Flow::Continue);
@@ -212,7 +217,16 @@ impl ClientPump {
                     }
                     .encode(out)?;
                 }
-                self.forward(Expect::Execute { sql, analysis }, frame, out)?;
+                let started = self.received;
+                self.forward(
+                    Expect::Execute {
+                        sql,
+                        analysis,
+                        started,
+                    },
+                    frame,
+                    out,
+                )?;
             }
             FrontendTag::Close => {
                 let c = Close::decode(&body).map_err(PgError::decode)?;
@@ -236,6 +250,7 @@ impl ClientPump {
                 self.expect(Expect::RefuseQuery {
                     error,
                     sql: "<FunctionCall>".into(),
+                    started: self.received,
                 })?;
             }
             // Not in COPY IN (never allowed): PostgreSQL ignores these too.
@@ -272,6 +287,7 @@ impl ClientPump {
         self.expect(Expect::RefuseQuery {
             error: refusal(reason),
             sql,
+            started: self.received,
         })
     }
 
@@ -281,6 +297,7 @@ impl ClientPump {
         self.expect(Expect::Refuse {
             error: refusal(reason),
             sql,
+            started: self.received,
         })
     }
 
@@ -354,6 +371,7 @@ impl ClientPump {
             sql,
             copy,
             analysis: Some(analysis),
+            started: self.received,
         };
         match rewritten {
             Some(text) => {
