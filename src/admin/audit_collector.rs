@@ -52,31 +52,31 @@ impl Collector for AuditCollector {
         counter(
             e,
             "audit_records_written",
-            "Audit records written to the trail",
+            "Audit records written to the trail.",
             s.written,
         )?;
         counter(
             e,
             "audit_write_failures",
-            "Audit writes that failed (the trail is then unhealthy)",
+            "Audit writes that failed (the trail is then unhealthy).",
             s.failures,
         )?;
         counter(
             e,
             "audit_records_dropped",
-            "Audit records not written because the queue was full or the trail failing",
+            "Audit records not written because the queue was full or the trail failing.",
             s.dropped,
         )?;
         gauge(
             e,
             "audit_queue_depth",
-            "Audit records handed to the writer and not yet written (the audit lag)",
+            "Audit records handed to the writer and not yet written (the audit lag).",
             i64::try_from(s.queued).unwrap_or(i64::MAX),
         )?;
         gauge(
             e,
             "audit_healthy",
-            "1 while every audit write has succeeded, 0 after a failure",
+            "1 while every audit write has succeeded, 0 after a failure.",
             i64::from(s.healthy),
         )
     }

@@ -137,10 +137,11 @@ impl Traffic {
         }
         let counters = ConsumerCounters {
             decisions: DECISIONS.map(|d| {
-                self.by_consumer.get_or_create_owned(&ConsumerDecisionLabels {
-                    consumer: consumer.to_owned(),
-                    decision: decision_label(d),
-                })
+                self.by_consumer
+                    .get_or_create_owned(&ConsumerDecisionLabels {
+                        consumer: consumer.to_owned(),
+                        decision: decision_label(d),
+                    })
             }),
         };
         if let Ok(mut map) = self.resolved.write() {
@@ -268,6 +269,11 @@ impl Metrics {
             "Open connections closed because their consumer was disabled or removed",
             metrics.cut_off.clone(),
         );
+        for result in ["ok", "failed"] {
+            metrics
+                .reloads
+                .get_or_create_owned(&ResultLabels { result });
+        }
         if let Some(log) = audit {
             r.register_collector(Box::new(AuditCollector::new(log)));
         }
@@ -402,29 +408,27 @@ mod tests {
             .is_some(),
             "{text}"
         );
-        assert!(line(
-            &text,
-            "tuomin_http_requests_total{consumer=\"vendor\",decision=\"refused\"} 1"
-        )
-        .is_some());
-        assert!(line(
-            &text,
-            "tuomin_pg_statement_duration_seconds_count{decision=\"masked\"} 2"
-        )
-        .is_some());
+        assert!(
+            line(
+                &text,
+                "tuomin_http_requests_total{consumer=\"vendor\",decision=\"refused\"} 1"
+            )
+            .is_some()
+        );
+        assert!(
+            line(
+                &text,
+                "tuomin_pg_statement_duration_seconds_count{decision=\"masked\"} 2"
+            )
+            .is_some()
+        );
     }
 
     #[test]
     fn a_session_is_active_until_its_guard_drops() {
         let m = Metrics::default();
         let guard = m.session_opened("qa");
-        assert!(
-            line(
-                &m.encode(),
-                "tuomin_pg_sessions_active{consumer=\"qa\"} 1"
-            )
-            .is_some()
-        );
+        assert!(line(&m.encode(), "tuomin_pg_sessions_active{consumer=\"qa\"} 1").is_some());
         drop(guard);
         let text = m.encode();
         assert!(line(&text, "tuomin_pg_sessions_active{consumer=\"qa\"} 0").is_some());

@@ -140,7 +140,10 @@ fn readyz(readiness: &Readiness) -> Response<Full<Bytes>> {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
     };
-    json_response(status, &json!({ "status": word, "reasons": verdict.reasons }))
+    json_response(
+        status,
+        &json!({ "status": word, "reasons": verdict.reasons }),
+    )
 }
 
 async fn reload(live: &Arc<Live>) -> Response<Full<Bytes>> {

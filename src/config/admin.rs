@@ -62,7 +62,9 @@ pub(super) fn compile(def: &AdminDef, p: &mut Problems) -> Option<AdminSettings>
     let Ok(listen) = text.parse::<SocketAddr>() else {
         place(
             p,
-            format!("[admin] listen = {text:?} is not an address and port, like \"127.0.0.1:9090\""),
+            format!(
+                "[admin] listen = {text:?} is not an address and port, like \"127.0.0.1:9090\""
+            ),
         );
         return None;
     };

@@ -229,13 +229,8 @@ mod tests {
     fn a_plan_without_masks_rebuilds_the_same_fields() {
         let plan = RowPlan::new(vec![ColumnPlan::Pass, ColumnPlan::Pass], vec![], vec![]);
         let mut tally = TransformTally::default();
-        let out = mask_copy_line(
-            &plan,
-            &layout(CopyFormat::Text),
-            b"1\tx\\ty\n",
-            &mut tally,
-        )
-        .unwrap();
+        let out =
+            mask_copy_line(&plan, &layout(CopyFormat::Text), b"1\tx\\ty\n", &mut tally).unwrap();
         assert_eq!(out, b"1\tx\\ty\n");
         assert!(tally.is_empty(), "nothing was transformed");
     }

@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, watch};
 use super::audit::{Outcome, event};
 use super::gate::{described_sources, is_sensitive};
 use super::{Expect, ReplyQueue, SessionCtx, SharedSession, lock};
+use crate::audit::Channel;
 use crate::pg::catalog::is_ddl_tag;
 use crate::pg::codec::backend::{
     CommandComplete, CopyDirection, CopyResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
@@ -24,7 +25,6 @@ use crate::pg::rows::decide::{PlanOutcome, consumer_is_masked};
 use crate::pg::rows::{PlanInput, RowPlan, build_plan};
 use crate::pg::scrub::scrub;
 use crate::pg::sqltext::{CopyFormat, CopyOut};
-use crate::audit::Channel;
 use crate::sql::Analysis;
 use crate::transform::TransformTally;
 
