@@ -128,6 +128,66 @@ async fn metrics_count_postgres_sessions_statements_and_values_by_transform() {
     running.shutdown().await;
 }
 
+/// Scrapes until `series` is exactly `value` (at most five seconds).
+async fn wait_exactly(admin: std::net::SocketAddr, series: &str, value: f64) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = metrics(admin).await;
+        if sample(&text, series) == Some(value) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{series} is not {value}:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_vanishes_without_terminate_ends_its_session_and_its_upstream() {
+    let server = pg::server();
+    let db = server.demo_database("gw_vanish", 2, 3);
+    let dir = PolicyDir::new();
+    let running = start(&policy(&dir, server)).await;
+    let admin = running.admin_addr.expect("admin listener");
+    let port = running.postgres_addr.expect("postgres listener").port();
+    let upstream_sessions = || {
+        server.psql(
+            &db,
+            &format!("select count(*) from pg_stat_activity where datname = '{db}' and pid <> pg_backend_pid()"),
+        )
+    };
+    let info = format!("host=127.0.0.1 port={port} user=qa password=qa-secret-1 dbname={db}");
+    let (qa, conn) = tokio_postgres::connect(&info, NoTls)
+        .await
+        .expect("connect");
+    let conn = tokio::spawn(conn);
+    qa.simple_query("select 1").await.expect("select");
+    let active = "tuomin_pg_sessions_active{consumer=\"qa\"}";
+    wait_exactly(admin, active, 1.0).await;
+    // The socket closes without a Terminate message (the client crashed).
+    conn.abort();
+    let _ = conn.await;
+    wait_exactly(admin, active, 0.0).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while upstream_sessions().trim() != "0" {
+        assert!(Instant::now() < deadline, "the upstream session stays open");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let text = metrics(admin).await;
+    assert_eq!(
+        sample(
+            &text,
+            "tuomin_upstream_errors_total{listener=\"postgres\",kind=\"session\"}"
+        ),
+        None,
+        "a client leaving is not an upstream error:\n{text}"
+    );
+    drop(qa);
+    running.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_is_503_while_the_postgres_upstream_is_unreachable_and_200_once_it_answers() {
     // A port nobody listens on: taken, then released.

@@ -12,7 +12,9 @@ use super::{Expect, GateCache, PolicySource, SessionCtx, SharedSession, lock};
 use crate::pg::catalog::CatalogCache;
 use crate::pg::codec::FormatCode;
 use crate::pg::codec::backend::{ErrorResponse, NoticeResponse};
-use crate::pg::codec::frontend::{Bind, Close, Describe, Execute, Parse, Query, Sync, Target};
+use crate::pg::codec::frontend::{
+    Bind, Close, Describe, Execute, Parse, Query, Sync, Target, Terminate,
+};
 use crate::pg::codec::{Frame, FrontendTag, Severity, SqlState};
 use crate::pg::error::PgError;
 use crate::pg::net::FramedReader;
@@ -134,7 +136,15 @@ impl ClientPump {
             };
             let mut frame = match next {
                 Ok(Some(frame)) => frame,
-                Ok(None) => return Ok(()),
+                Ok(None) => {
+                    // The client left without Terminate (it crashed, or its network
+                    // went): end the upstream session as if it had sent one, so the
+                    // replies still due are audited and the upstream closes.
+                    out.clear();
+                    Terminate.encode(&mut out)?;
+                    upstream.write_all(&out).await?;
+                    return Ok(());
+                }
                 Err(e) => return self.fatal(PgError::ClientProtocol(e.to_string())),
             };
             loop {

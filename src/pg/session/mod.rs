@@ -137,7 +137,11 @@ pub async fn run(
     tokio::select! {
         r = &mut b => r,
         r = &mut a => match r {
-            Ok(()) => b.await,
+            // The client has said goodbye: the upstream closing after it is the end.
+            Ok(()) => match b.await {
+                Err(PgError::UpstreamClosed) => Ok(()),
+                other => other,
+            },
             Err(e) => {
                 let _ = b.await;
                 Err(e)

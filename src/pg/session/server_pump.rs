@@ -129,7 +129,7 @@ impl ServerPump {
                 },
                 n = upstream.fill() => {
                     if n? == 0 {
-                        let e = PgError::Upstream("the upstream closed the connection".into());
+                        let e = PgError::UpstreamClosed;
                         e.to_fatal().encode(&mut self.out)?;
                         client.write_all(&self.out).await?;
                         return Err(e);
