@@ -216,7 +216,6 @@ async fn json_log_lines_parse_and_carry_no_value_password_key_or_statement() {
     assert_eq!(refused["level"], "ERROR");
 
     let lines = gateway.stop().await;
-    eprintln!("{}", lines.join("\n"));
     let mut forbidden: Vec<String> = secrets(server, &db);
     forbidden.extend(keys.values().cloned());
     forbidden.extend(PASSWORDS.iter().map(|(_, p)| p.to_string()));
