@@ -37,6 +37,7 @@ fn logs(format: LogFormat) {
             .json()
             .flatten_event(true)
             .with_current_span(false)
+            .with_span_list(false)
             .try_init(),
     };
 }

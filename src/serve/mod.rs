@@ -73,6 +73,14 @@ impl Running {
 /// Loads the policy and starts its listeners (on the current tokio runtime).
 pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, String> {
     let policy = Arc::new(crate::config::load(config).map_err(|e| e.to_string())?);
+    // Bound first: a port in use stops the start before any gateway runs.
+    let admin_server = match (&policy.admin, options.admin_listen) {
+        (Some(admin), listen) => Some(AdminServer::bind(listen.unwrap_or(admin.listen)).await?),
+        (None, Some(_)) => {
+            return Err("--admin-listen needs an [admin] section in the policy".into());
+        }
+        (None, None) => None,
+    };
     let mut names = Vec::new();
     if policy.http.is_some() {
         names.push("http");
@@ -132,8 +140,7 @@ pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, Stri
     let (admin_stop, admin_stop_rx) = watch::channel(false);
     let mut admin_tasks = Vec::new();
     let mut admin_addr = None;
-    if let Some(admin) = &policy.admin {
-        let server = AdminServer::bind(options.admin_listen.unwrap_or(admin.listen)).await?;
+    if let (Some(admin), Some(server)) = (&policy.admin, admin_server) {
         admin_addr = Some(server.local_addr().map_err(|e| e.to_string())?);
         let state = AdminState {
             live: live.clone(),

@@ -105,7 +105,8 @@ pub async fn run(listener: TcpListener, ctx: Arc<ServerCtx>, mut shutdown: watch
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
             },
-            _ = shutdown.changed() => if *shutdown.borrow() { break },
+            // A dropped sender means the owner is gone: stop as well.
+            changed = shutdown.changed() => if changed.is_err() || *shutdown.borrow() { break },
             Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
         }
     }
