@@ -159,6 +159,45 @@ async fn errors_never_quote_a_sensitive_value() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bound_current_setting_name_is_checked_at_bind() {
+    // SQLAlchemy's reflection sends `current_setting($1::VARCHAR)`: the name arrives
+    // only with Bind, where it is checked as a literal name is.
+    let server = pg::server();
+    let db = server.demo_database("gw_setting", 3, 15);
+    let gw = Gateway::start(server);
+    let client = connect(&gw, "qa", &db).await;
+    let sql = "select current_setting($1::varchar)";
+    let row = client
+        .query_one(sql, &[&"default_table_access_method"])
+        .await
+        .expect("a harmless parameter is read");
+    assert_eq!(row.get::<_, String>(0), "heap");
+    for secret in ["archive_command", "primary_conninfo", "app.secret"] {
+        let err = client.query_one(sql, &[&secret]).await.expect_err(secret);
+        let db_err = err.as_db_error().expect("server error");
+        assert_eq!(
+            db_err.code().code(),
+            "42501",
+            "{secret}: {}",
+            db_err.message()
+        );
+    }
+    let none: Option<&str> = None;
+    let err = client
+        .query_one(sql, &[&none])
+        .await
+        .expect_err("NULL name");
+    assert_eq!(
+        err.as_db_error().expect("server error").code().code(),
+        "42501"
+    );
+    assert!(
+        client.simple_query("select 1").await.is_ok(),
+        "the session goes on"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn computed_columns_over_sensitive_tables_are_refused_and_plain_ones_pass() {
     let server = pg::server();
     let db = server.demo_database("gw_expr", 5, 15);

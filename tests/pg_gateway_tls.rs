@@ -1,6 +1,8 @@
 //! TLS on both sides with throwaway certificates (rcgen): the listener (verify-full
 //! from psql, TLS required, plaintext after an SSLRequest refused) and the upstream
-//! (verify-full against a CA file, SCRAM-SHA-256 with tuomin's service password).
+//! (verify-full against a CA file, SCRAM-SHA-256 with tuomin's service password; the
+//! disable / require / verify-ca / verify-full modes; MD5 and cleartext logins, the
+//! latter only over TLS).
 
 mod common;
 
@@ -103,24 +105,15 @@ fn the_listener_speaks_tls_verified_by_psql_and_refuses_plaintext_when_required(
     assert_eq!(&first, b"E", "an error, not 'S'");
 }
 
-#[test]
-fn the_upstream_is_reached_over_verified_tls_with_scram() {
-    let dir = tempfile::Builder::new()
-        .prefix("tuomin-upstream-tls")
-        .tempdir()
-        .unwrap();
-    let c = certs(dir.path());
-    let hba = dir.path().join("pg_hba.conf");
-    std::fs::write(
-        &hba,
-        "local all all trust\nhostssl all tuomin_svc 127.0.0.1/32 scram-sha-256\n\
-         host all tuomin_svc 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 trust\n",
-    )
-    .unwrap();
+/// A throwaway cluster with TLS on (the `localhost` certificate of `c`), the given
+/// `pg_hba.conf` and extra settings; its files live in `dir`.
+fn tls_upstream(dir: &Path, c: &Certs, hba_text: &str, extra: &[&str]) -> pg::PgServer {
+    let hba = dir.join("pg_hba.conf");
+    std::fs::write(&hba, hba_text).unwrap();
     if is_root() {
         let ok = Command::new("chown")
             .args(["-R", "postgres"])
-            .arg(dir.path())
+            .arg(dir)
             .status()
             .unwrap();
         assert!(ok.success());
@@ -128,21 +121,37 @@ fn the_upstream_is_reached_over_verified_tls_with_scram() {
     let mut perms = std::fs::metadata(&c.key).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
     std::fs::set_permissions(&c.key, perms).unwrap();
-    let mut dir_perms = std::fs::metadata(dir.path()).unwrap().permissions();
+    let mut dir_perms = std::fs::metadata(dir).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut dir_perms, 0o755);
-    std::fs::set_permissions(dir.path(), dir_perms).unwrap();
-    let upstream = pg::throwaway_cluster(&[
-        "-c".into(),
+    std::fs::set_permissions(dir, dir_perms).unwrap();
+    let mut args: Vec<String> = vec![
         "ssl=on".into(),
-        "-c".into(),
         format!("ssl_cert_file={}", c.cert.display()),
-        "-c".into(),
         format!("ssl_key_file={}", c.key.display()),
-        "-c".into(),
         format!("hba_file={}", hba.display()),
-        "-c".into(),
-        "password_encryption=scram-sha-256".into(),
-    ]);
+    ];
+    args.extend(extra.iter().map(|e| e.to_string()));
+    let args: Vec<String> = args
+        .into_iter()
+        .flat_map(|a| ["-c".to_owned(), a])
+        .collect();
+    pg::throwaway_cluster(&args)
+}
+
+#[test]
+fn the_upstream_is_reached_over_verified_tls_with_scram() {
+    let dir = tempfile::Builder::new()
+        .prefix("tuomin-upstream-tls")
+        .tempdir()
+        .unwrap();
+    let c = certs(dir.path());
+    let upstream = tls_upstream(
+        dir.path(),
+        &c,
+        "local all all trust\nhostssl all tuomin_svc 127.0.0.1/32 scram-sha-256\n\
+         host all tuomin_svc 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 trust\n",
+        &["password_encryption=scram-sha-256"],
+    );
     let db = upstream.demo_database("gw_uptls", 5, 3);
     upstream.psql(&db, "create role tuomin_svc login password 'svc-pass'; grant select on all tables in schema public to tuomin_svc");
     let password_file = dir.path().join("svc.pass");
@@ -179,4 +188,142 @@ fn the_upstream_is_reached_over_verified_tls_with_scram() {
         .as_consumer("qa", &db)
         .psql_output(&db, &["-X", "-c", "select 1"]);
     assert!(!out.status.success());
+}
+
+/// What `qa` gets through a gateway whose upstream section is `upstream_extra`, logged
+/// in as `service`: the `ssl` flag of the upstream session, or the failure.
+fn through(service: &pg::PgServer, db: &str, upstream_extra: &str) -> Result<String, String> {
+    let gw = Gateway::start_with(service, "", upstream_extra);
+    let out = gw.as_consumer("qa", db).psql_output(
+        db,
+        &[
+            "-X",
+            "-A",
+            "-t",
+            "-c",
+            "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn upstream_tls_modes_and_md5_and_cleartext_logins_behave_like_libpq() {
+    let dir = tempfile::Builder::new()
+        .prefix("tuomin-upstream-modes")
+        .tempdir()
+        .unwrap();
+    let c = certs(dir.path());
+    let upstream = tls_upstream(
+        dir.path(),
+        &c,
+        "local all all trust\nhost all svc_md5 127.0.0.1/32 md5\n\
+         host all svc_clear 127.0.0.1/32 password\nhost all all 127.0.0.1/32 trust\n",
+        &["password_encryption=md5"],
+    );
+    let db = upstream.demo_database("gw_upmodes", 3, 5);
+    upstream.psql(
+        &db,
+        "create role svc_md5 login password 'md5-pass'; \
+         create role svc_clear login password 'clear-pass'; \
+         grant select on all tables in schema public to svc_md5, svc_clear",
+    );
+    let other = tempfile::tempdir().unwrap();
+    let wrong = certs(other.path());
+    let file = |name: &str, password: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("{password}\n")).unwrap();
+        path
+    };
+    let (md5_pass, clear_pass) = (
+        file("md5.pass", "md5-pass"),
+        file("clear.pass", "clear-pass"),
+    );
+    let service = |user: &str| {
+        let mut s = upstream.clone();
+        s.user = user.into();
+        s
+    };
+    let (md5, clear) = (service("svc_md5"), service("svc_clear"));
+    let lines = |pass: &Path, tls: &str, ca: Option<&Path>, name: &str| {
+        let ca = ca
+            .map(|p| format!("ca_file = \"{}\"\n", p.display()))
+            .unwrap_or_default();
+        format!(
+            "password_file = \"{}\"\ntls = \"{tls}\"\n{ca}server_name = \"{name}\"\n",
+            pass.display()
+        )
+    };
+
+    // MD5 over plain TCP (tls = disable) and over TLS without verification (require,
+    // whatever CA signed the server's certificate).
+    assert_eq!(
+        through(&md5, &db, &lines(&md5_pass, "disable", None, "localhost")).as_deref(),
+        Ok("f")
+    );
+    assert_eq!(
+        through(&md5, &db, &lines(&md5_pass, "require", None, "localhost")).as_deref(),
+        Ok("t")
+    );
+    // verify-ca checks the chain, not the name; verify-full checks both.
+    assert_eq!(
+        through(
+            &md5,
+            &db,
+            &lines(&md5_pass, "verify-ca", Some(&c.ca), "not-the-name.example")
+        )
+        .as_deref(),
+        Ok("t")
+    );
+    assert!(
+        through(
+            &md5,
+            &db,
+            &lines(&md5_pass, "verify-ca", Some(&wrong.ca), "localhost")
+        )
+        .is_err()
+    );
+    assert!(
+        through(
+            &md5,
+            &db,
+            &lines(
+                &md5_pass,
+                "verify-full",
+                Some(&c.ca),
+                "not-the-name.example"
+            )
+        )
+        .is_err()
+    );
+    // A cleartext password goes only over TLS; over plain TCP tuomin refuses to send it.
+    assert_eq!(
+        through(
+            &clear,
+            &db,
+            &lines(&clear_pass, "require", None, "localhost")
+        )
+        .as_deref(),
+        Ok("t")
+    );
+    let refused = through(
+        &clear,
+        &db,
+        &lines(&clear_pass, "disable", None, "localhost"),
+    );
+    let err = refused.expect_err("cleartext over plain TCP is refused");
+    assert!(
+        !err.contains("clear-pass"),
+        "the service password never shows: {err}"
+    );
+    // A wrong service password is refused, and never shown either.
+    let bad = file("bad.pass", "not-the-password");
+    let err =
+        through(&md5, &db, &lines(&bad, "disable", None, "localhost")).expect_err("bad password");
+    assert!(!err.contains("not-the-password"), "{err}");
 }

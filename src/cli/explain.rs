@@ -103,6 +103,13 @@ pub fn render(analysis: &Analysis, consumer: &str) -> String {
                 p.param, p.column, p.extra
             );
         }
+        for p in &s.param_settings {
+            let _ = writeln!(
+                out,
+                "  parameter ${p} names the run-time parameter current_setting() reads: \
+                 checked when bound (secrets and unknown application settings refused)"
+            );
+        }
         for n in &s.notices {
             let _ = writeln!(out, "  notice: {n}");
         }

@@ -112,6 +112,8 @@ impl HttpServer {
                 drop(permit);
             });
         }
+        // Closed now, not after the drain: new connections are refused at once.
+        drop(self.listener);
         let deadline = Instant::now() + grace;
         while active.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;

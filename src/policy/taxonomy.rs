@@ -56,6 +56,11 @@ const fn c1(name: &'static str, description: &'static str) -> BuiltinCategory {
 }
 
 const TOKEN: (&str, &str) = ("token", "");
+/// Tokens for values whose columns are usually fixed-width (`char(11)` mobiles,
+/// `char(18)` ID numbers): digits of the value's own length, so an analyst's token
+/// still fits the column it came from and joins with the same field elsewhere.
+const DIGITS_TOKEN_11: (&str, &str) = ("token", "format = \"digits\"\nlength = 11");
+const DIGITS_TOKEN_18: (&str, &str) = ("token", "format = \"digits\"\nlength = 18");
 
 /// The built-in categories.
 pub const BUILTIN: &[BuiltinCategory] = &[
@@ -96,7 +101,7 @@ pub const BUILTIN: &[BuiltinCategory] = &[
         [
             ("fpe_cn_id", ""),
             ("mask", "keep_first = 1\nkeep_last = 1"),
-            TOKEN,
+            DIGITS_TOKEN_18,
         ],
     ),
     c2(
@@ -105,7 +110,7 @@ pub const BUILTIN: &[BuiltinCategory] = &[
         [
             ("fpe_mobile", "keep_prefix = 3"),
             ("mask", "keep_first = 3\nkeep_last = 4"),
-            TOKEN,
+            DIGITS_TOKEN_11,
         ],
     ),
     c2(

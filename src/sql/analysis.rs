@@ -86,6 +86,9 @@ pub struct StatementAnalysis {
     pub refused: Vec<RefusedUse>,
     pub lookups: Vec<LookupNote>,
     pub param_lookups: Vec<ParamLookup>,
+    /// Parameters (`$n`) that name a run-time parameter read by `current_setting($n)`:
+    /// the name is known only at Bind, where it is checked as a literal name would be.
+    pub param_settings: Vec<usize>,
     /// Sent to the client as NoticeResponse before the result.
     pub notices: Vec<String>,
     pub effects: Vec<SessionEffect>,
@@ -99,6 +102,7 @@ impl StatementAnalysis {
             refused: Vec::new(),
             lookups: Vec::new(),
             param_lookups: Vec::new(),
+            param_settings: Vec::new(),
             notices: Vec::new(),
             effects: Vec::new(),
         }
@@ -175,5 +179,13 @@ impl Analysis {
     /// Every parameter lookup of the text (extended protocol: one statement).
     pub fn param_lookups(&self) -> impl Iterator<Item = &ParamLookup> {
         self.statements.iter().flat_map(|s| s.param_lookups.iter())
+    }
+
+    /// The parameters that name a run-time parameter to read (see
+    /// [`StatementAnalysis::param_settings`]).
+    pub fn param_settings(&self) -> impl Iterator<Item = usize> + '_ {
+        self.statements
+            .iter()
+            .flat_map(|s| s.param_settings.iter().copied())
     }
 }

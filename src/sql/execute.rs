@@ -8,6 +8,7 @@ use super::error::RefusalKind;
 use super::functions::literal_text;
 use super::names::parts;
 use super::scope::Scope;
+use super::settings::may_read;
 
 impl Analyser<'_> {
     pub fn execute(&mut self, s: &mut Statement) {
@@ -51,6 +52,21 @@ impl Analyser<'_> {
         }
         for lookup in stored.param_lookups() {
             self.execute_lookup(lookup, parameters);
+        }
+        for param in stored.param_settings() {
+            let name = parameters.get(param - 1).and_then(literal_text);
+            match name.map(|n| may_read(&n.to_lowercase())) {
+                Some(Ok(())) => {}
+                Some(Err(reason)) => self.refuse(RefusalKind::Forbidden, None, reason),
+                None => self.refuse(
+                    RefusalKind::SessionState,
+                    None,
+                    format!(
+                        "EXECUTE argument {param} names the parameter current_setting() reads \
+                         and must be a literal"
+                    ),
+                ),
+            }
         }
     }
 

@@ -321,6 +321,14 @@ impl Analyser<'_> {
                 _ => None,
             }
         };
+        if short == "current_setting"
+            && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) = args.first()
+            && let Some(param) = placeholder_index(e)
+        {
+            // SQLAlchemy's reflection binds the name: checked at Bind.
+            self.out.param_settings.push(param);
+            return;
+        }
         let Some(name) = literal(0).map(|n| n.to_lowercase()) else {
             self.refuse(
                 RefusalKind::SessionState,
@@ -374,6 +382,18 @@ impl Analyser<'_> {
 }
 
 /// The text of a string literal (possibly cast), if `e` is one.
+/// The `n` of a bare `$n` parameter (through casts and parentheses).
+pub fn placeholder_index(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Placeholder(p) => p.strip_prefix('$')?.parse().ok().filter(|n| *n > 0),
+            _ => None,
+        },
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => placeholder_index(expr),
+        _ => None,
+    }
+}
+
 pub fn literal_text(e: &Expr) -> Option<String> {
     match e {
         Expr::Value(v) => match &v.value {

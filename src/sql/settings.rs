@@ -89,8 +89,8 @@ pub fn verdict_for_set(name: &str, value: Option<&str>) -> SettingVerdict {
                     .into(),
             ),
         },
-        "client_encoding" | "names" => match value_lower.as_deref() {
-            None | Some("utf8") | Some("utf-8") | Some("unicode") => SettingVerdict::Harmless,
+        "client_encoding" | "names" => match value.map(clean_encoding_name).as_deref() {
+            None | Some("utf8") | Some("unicode") => SettingVerdict::Harmless,
             _ => SettingVerdict::Refused(
                 "client encodings other than UTF8 are refused: the gate reads statements \
                  as UTF-8; set client_encoding to UTF8"
@@ -108,6 +108,17 @@ pub fn verdict_for_set(name: &str, value: Option<&str>) -> SettingVerdict {
              (formatting, planning, timeouts, search_path)"
         )),
     }
+}
+
+/// An encoding name as PostgreSQL compares it (`clean_encoding_name`): letters and
+/// digits only, lower-cased, so `'utf-8'` (asyncpg's startup value), `UTF8` and `Utf_8`
+/// all name UTF8.
+fn clean_encoding_name(value: &str) -> String {
+    value
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// Whether `SHOW name` / `current_setting(name)` may be answered.
@@ -198,5 +209,25 @@ mod tests {
             verdict_for_set("jit", Some("off")),
             SettingVerdict::Harmless
         );
+    }
+
+    #[test]
+    fn utf8_is_recognised_in_every_spelling_postgresql_accepts() {
+        for v in ["UTF8", "utf-8", "'utf-8'", "Unicode", "utf_8"] {
+            assert_eq!(
+                verdict_for_set("client_encoding", Some(v)),
+                SettingVerdict::Harmless,
+                "{v}"
+            );
+        }
+        for v in ["SQL_ASCII", "LATIN1", "GBK", "'sjis'"] {
+            assert!(
+                matches!(
+                    verdict_for_set("client_encoding", Some(v)),
+                    SettingVerdict::Refused(_)
+                ),
+                "{v}"
+            );
+        }
     }
 }

@@ -281,6 +281,7 @@ impl Analyser<'_> {
         }
         self.out.columns.clear();
         self.out.param_lookups.clear();
+        self.out.param_settings.clear();
     }
 }
 

@@ -203,7 +203,7 @@ pub enum TokenFormat {
     Digits,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenParams {
     #[serde(default)]
@@ -213,6 +213,25 @@ pub struct TokenParams {
     /// Characters of HMAC output (base32/hex) or digits; at least 6 digits / 8 characters.
     #[serde(default = "default_token_length")]
     pub length: usize,
+}
+
+/// Serialized as a reviewer reads it: a `digits` token has no prefix, so none is shown.
+impl Serialize for TokenParams {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            format: &'a TokenFormat,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            prefix: Option<&'a str>,
+            length: usize,
+        }
+        Shown {
+            format: &self.format,
+            prefix: (self.format != TokenFormat::Digits).then_some(self.prefix.as_str()),
+            length: self.length,
+        }
+        .serialize(serializer)
+    }
 }
 
 fn default_token_prefix() -> String {

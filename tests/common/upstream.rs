@@ -1,6 +1,7 @@
 //! A hyper server playing a misbehaving upstream: compressed, chunked, huge, bomb,
 //! malformed, non-JSON, big-integer, deep-C3, error, NDJSON and redirect bodies, by
-//! the last segment of the request path.
+//! the last segment of the request path; `slow` answers the plain record after
+//! [`SLOW`]. [`start_tls`] serves the same over TLS with a given certificate.
 #![allow(dead_code)]
 
 use std::convert::Infallible;
@@ -65,7 +66,7 @@ fn respond(req: &Request<hyper::body::Incoming>, own: SocketAddr) -> Response<Bo
                 .insert("content-encoding", enc.parse().expect("h"));
             r
         }
-        "plain" => full(200, "application/json; charset=utf-8", RECORD),
+        "plain" | "slow" => full(200, "application/json; charset=utf-8", RECORD),
         "chunked" => {
             let parts: Vec<Result<Frame<Bytes>, Infallible>> = RECORD
                 .as_bytes()
@@ -156,6 +157,16 @@ fn futures_stream(
     Chunks(items.into())
 }
 
+/// How long `slow` takes to answer.
+pub const SLOW: std::time::Duration = std::time::Duration::from_millis(1500);
+
+async fn answer(req: Request<hyper::body::Incoming>, own: SocketAddr) -> Response<Body> {
+    if req.uri().path().ends_with("/slow") {
+        tokio::time::sleep(SLOW).await;
+    }
+    respond(&req, own)
+}
+
 /// Starts the upstream; its address.
 pub async fn start() -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -164,14 +175,52 @@ pub async fn start() -> SocketAddr {
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve(TokioIo::new(stream), addr));
+        }
+    });
+    addr
+}
+
+/// Starts the upstream over TLS with `cert_pem`/`key_pem`; its address.
+pub async fn start_tls(cert_pem: &str, key_pem: &str) -> SocketAddr {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .expect("certificate");
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
             tokio::spawn(async move {
-                let service =
-                    service_fn(move |req| async move { Ok::<_, Infallible>(respond(&req, addr)) });
-                let _ = auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                if let Ok(tls) = acceptor.accept(stream).await {
+                    serve(TokioIo::new(tls), addr).await;
+                }
             });
         }
     });
     addr
+}
+
+async fn serve<I>(io: TokioIo<I>, own: SocketAddr)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| async move { Ok::<_, Infallible>(answer(req, own).await) });
+    let _ = auto::Builder::new(TokioExecutor::new())
+        .serve_connection(io, service)
+        .await;
 }

@@ -130,3 +130,4 @@ WITH recent AS (SELECT account_id, created_at FROM transactions WHERE created_at
 @qa: SELECT customer_id, name FROM customers WHERE mobile = '13812345678'
 @qa: SELECT card_id FROM cards WHERE card_no = $1
 @qa: PREPARE find_card AS SELECT card_id, card_no FROM cards WHERE card_no = $1
+@analyst: SELECT customer_id, id_number, mobile FROM customers WHERE customer_id < 4

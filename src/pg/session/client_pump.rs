@@ -450,6 +450,16 @@ impl ClientPump {
             .map(|a| a.param_lookups().cloned().collect())
             .unwrap_or_default();
         self.portals.insert(bind.portal.clone(), known.clone());
+        let settings: Vec<usize> = known
+            .analysis
+            .as_ref()
+            .map(|a| a.param_settings().collect())
+            .unwrap_or_default();
+        for param in settings {
+            if let Err(reason) = bound_setting_name(&bind, param) {
+                return self.refuse_extended(reason, known.sql);
+            }
+        }
         if lookups.is_empty() {
             return self.forward(Expect::Bind, frame, out);
         }
@@ -496,6 +506,21 @@ impl ClientPump {
         bind.encode(out)?;
         Ok(())
     }
+}
+
+/// Checks the run-time parameter name bound to `$param` of `current_setting($param)`
+/// as the gate checks a literal one: readable parameters only, never NULL.
+fn bound_setting_name(bind: &Bind, param: usize) -> Result<(), String> {
+    let value = bind.params.get(param.saturating_sub(1)).cloned().flatten();
+    let name = value
+        .as_deref()
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .ok_or_else(|| {
+            format!(
+                "parameter ${param} names the parameter current_setting() reads and must be text"
+            )
+        })?;
+    crate::sql::settings::may_read(&name.to_lowercase())
 }
 
 /// The COPY TO STDOUT of a simple query, if it is one; a COPY among other statements
