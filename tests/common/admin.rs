@@ -10,11 +10,7 @@ pub const ADMIN: &str = "\n[admin]\nlisten = \"127.0.0.1:0\"\nupstream_check_sec
 
 /// A plain client for the admin listener.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("client")
+    crate::common::http_client()
 }
 
 /// `GET path` on the admin listener: status and body.

@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
 use tuomin::config::http::hash_api_key;
 use tuomin::sample_api::{SampleApi, SampleData};
 use tuomin::serve::{Running, ServeOptions};
@@ -132,11 +134,33 @@ pub fn loopback() -> SocketAddr {
 
 /// A plain-HTTP client (no proxy from the environment, no pooling surprises).
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("client")
+    crate::common::http_client()
+}
+
+/// Sends `GET /api/customers/1` on a keep-alive `stream` with an API key and reads the
+/// whole response; the status.
+pub async fn keep_alive_get(stream: &mut tokio::net::TcpStream, key: &str) -> u16 {
+    let req = format!("GET /api/customers/1 HTTP/1.1\r\nHost: gw\r\nx-api-key: {key}\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed mid-response");
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let head = &text[..end].to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap();
+            if buf.len() >= end + 4 + length {
+                return text[9..12].parse().unwrap();
+            }
+        }
+    }
 }
 
 /// GET with an API key: status and parsed JSON body.
