@@ -242,3 +242,18 @@ async fn post_reload_refuses_an_invalid_policy_with_its_line_and_keeps_the_runni
     let info = format!("tuomin_policy_info{{version=\"{running}\"}}");
     assert_eq!(sample(&text, &info), Some(1.0), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_address_given_without_an_admin_section_is_refused_at_start() {
+    let dir = common::PolicyDir::new();
+    let path = dir.demo();
+    let options = tuomin::serve::ServeOptions {
+        http_listen: Some(gw::loopback()),
+        admin_listen: Some(gw::loopback()),
+        ..Default::default()
+    };
+    let Err(e) = tuomin::serve::start(&path, options).await else {
+        panic!("started without [admin]");
+    };
+    assert!(e.contains("[admin]"), "{e}");
+}
