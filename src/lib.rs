@@ -20,14 +20,18 @@
 //!   file per message) and value codecs (text/binary per type OID); no I/O yet.
 //! - [`http`]: the HTTP/JSON gateway for vendors: identity (mTLS / API key), routes,
 //!   upstream, capped decoding, JSON masking by path and key name, lookups, limits.
-//! - [`serve`]: the running gateway: the live policy (reload on SIGHUP), the
-//!   connection registry that cuts a disabled consumer off, the listeners.
+//! - [`serve`]: the running gateway: the live policy (reload on SIGHUP or
+//!   `POST /reload`), the connection registry that cuts a disabled consumer off, the
+//!   listeners.
+//! - [`admin`]: operations: Prometheus metrics, `/healthz` and `/readyz`, the admin
+//!   listener of `[admin]`.
 //! - [`sample_api`]: the demo bank's JSON API, the upstream the demo stands in front of.
 //! - [`sql`]: the SQL gate: lineage analysis of every statement, refusal of every use
 //!   of a sensitive column the policy does not allow, masked-value lookup rewrites.
 //! - [`cli`]: the commands behind the `tuomin` binary.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod audit;
 pub mod cli;
 pub mod config;

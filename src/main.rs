@@ -130,13 +130,20 @@ enum Command {
         command: AuditCommand,
     },
     /// Run the gateway: the listeners of the policy's `[http]` and `[postgres]` sections
-    /// (either may be absent); SIGHUP reloads the policy, SIGTERM / SIGINT stop it.
+    /// (either may be absent) and the admin listener of `[admin]` (metrics, health,
+    /// reload); SIGHUP or POST /reload reloads the policy, SIGTERM / SIGINT stop it.
     Serve {
         #[arg(long)]
         config: PathBuf,
         /// Listen here instead of `[http] listen`.
         #[arg(long)]
         http_listen: Option<std::net::SocketAddr>,
+        /// Listen here instead of `[admin] listen` (the policy must have `[admin]`).
+        #[arg(long)]
+        admin_listen: Option<std::net::SocketAddr>,
+        /// Log lines as text (default) or one JSON object per line.
+        #[arg(long, value_enum, default_value_t = LogFormatArg::Text)]
+        log_format: LogFormatArg,
     },
     /// Serve the demo bank's sample JSON API (plays the production upstream).
     SampleApi {
@@ -208,6 +215,12 @@ enum OutputFormat {
     Table,
     Json,
     Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormatArg {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -342,7 +355,17 @@ fn run(command: Command) -> anyhow::Result<String> {
         Command::Serve {
             config,
             http_listen,
-        } => cli::serve::serve(&config, http_listen),
+            admin_listen,
+            log_format,
+        } => cli::serve::serve(&cli::serve::ServeArgs {
+            config: &config,
+            http_listen,
+            admin_listen,
+            log_format: match log_format {
+                LogFormatArg::Text => cli::serve::LogFormat::Text,
+                LogFormatArg::Json => cli::serve::LogFormat::Json,
+            },
+        }),
         Command::SampleApi {
             listen,
             seed,

@@ -12,21 +12,53 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn logs() {
+/// How log lines are written on standard error.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One human-readable line per event (the default).
+    #[default]
+    Text,
+    /// One JSON object per line (for log collectors).
+    Json,
+}
+
+/// Installs the log subscriber: level from `TUOMIN_LOG` (else `RUST_LOG`, else
+/// `info`). Events name consumers, fields, rules and fingerprints, never values.
+fn logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TUOMIN_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
-/// Runs the gateway until SIGINT/SIGTERM; SIGHUP reloads the policy.
-pub fn serve(config: &Path, http_listen: Option<SocketAddr>) -> anyhow::Result<String> {
-    logs();
+/// What `tuomin serve` is given on the command line.
+#[derive(Clone, Debug)]
+pub struct ServeArgs<'a> {
+    pub config: &'a Path,
+    pub http_listen: Option<SocketAddr>,
+    pub admin_listen: Option<SocketAddr>,
+    pub log_format: LogFormat,
+}
+
+/// Runs the gateway until SIGINT/SIGTERM; SIGHUP (or `POST /reload` on the admin
+/// listener) reloads the policy.
+pub fn serve(args: &ServeArgs<'_>) -> anyhow::Result<String> {
+    logs(args.log_format);
+    let config = args.config;
     let options = ServeOptions {
-        http_listen,
+        http_listen: args.http_listen,
+        admin_listen: args.admin_listen,
         grace: None,
     };
     runtime()?
@@ -37,7 +69,7 @@ pub fn serve(config: &Path, http_listen: Option<SocketAddr>) -> anyhow::Result<S
 
 /// Serves the demo bank's sample API until interrupted.
 pub fn sample_api(listen: SocketAddr, seed: u64, customers: u64) -> anyhow::Result<String> {
-    logs();
+    logs(LogFormat::Text);
     runtime()?.block_on(async {
         let api = SampleApi::start(listen, SampleData::generate(seed, customers)).await?;
         eprintln!("tuomin: sample API on http://{}", api.addr);

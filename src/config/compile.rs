@@ -84,6 +84,10 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
     validate::unclassified(&file.defaults, p);
     let audit = file.audit.as_ref().and_then(|a| audit_config(a, p));
     let postgres = super::postgres::compile(&file, p).map(Arc::new);
+    let admin = file
+        .admin
+        .as_ref()
+        .and_then(|a| super::admin::compile(a, p));
 
     let keyring = keyring?;
     let mut resolved_rules = BTreeMap::new();
@@ -135,6 +139,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         http,
         sql: (&file.sql).into(),
         postgres,
+        admin,
     })
 }
 

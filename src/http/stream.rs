@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use super::json::{MaskError, Report, apply_text, note};
+use super::json::{MaskError, Report, apply_text, note, transformed};
 use super::jsonpath::{Elem, display};
 use super::plan::{MaskPlan, Rule};
 use crate::config::http::C3Mode;
@@ -264,8 +264,7 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
             }
             Some(out) => write_string(&mut self.out, &out),
         }
-        note(self.report, rule, transform.name());
-        self.report.transformed = true;
+        transformed(self.report, rule, transform.name());
         Ok(())
     }
 

@@ -109,6 +109,8 @@ pub struct Policy {
     pub sql: crate::config::SqlSettings,
     /// The PostgreSQL gateway's settings; `None` without a `[postgres]` section.
     pub postgres: Option<Arc<crate::config::postgres::PostgresSettings>>,
+    /// The operations listener; `None` without an `[admin]` section.
+    pub admin: Option<crate::config::admin::AdminSettings>,
 }
 
 impl std::fmt::Debug for Policy {

@@ -10,7 +10,7 @@ use crate::audit::AuditField;
 use crate::pg::codec::backend::DataRow;
 use crate::pg::codec::{FormatCode, Frame};
 use crate::pg::values::{self, TypeConstraint, TypeOid};
-use crate::transform::{Context, Transform};
+use crate::transform::{Context, Transform, TransformTally};
 
 /// What happens to one output column.
 #[derive(Clone, Debug)]
@@ -98,8 +98,9 @@ impl RowPlan {
         &self.columns
     }
 
-    /// Executes the plan on one DataRow frame.
-    pub fn apply(&self, frame: Frame) -> Result<MaskedRow, MaskError> {
+    /// Executes the plan on one DataRow frame; each value transformed is counted in
+    /// `tally`.
+    pub fn apply(&self, frame: Frame, tally: &mut TransformTally) -> Result<MaskedRow, MaskError> {
         if !self.masked {
             return Ok(MaskedRow(frame.into_bytes()));
         }
@@ -120,7 +121,9 @@ impl RowPlan {
                 (ColumnPlan::Pass, v) | (ColumnPlan::Mask(_), v @ None) => v.clone(),
                 (ColumnPlan::Mask(m), Some(raw)) => {
                     let subject = self.subject_text(m, &values)?;
-                    mask_value(m, raw, subject.as_deref())?
+                    let masked = mask_value(m, raw, subject.as_deref())?;
+                    tally.add(m.transform.name());
+                    masked
                 }
             });
         }

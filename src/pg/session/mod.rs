@@ -27,6 +27,7 @@ use tokio::sync::{mpsc, watch};
 pub use gate::GateCache;
 pub use queue::{Expect, ReplyQueue};
 
+use crate::admin::{ConsumerCounters, Metrics};
 use crate::audit::AuditLog;
 use crate::pg::catalog::CatalogCache;
 use crate::pg::codec::FrameLimits;
@@ -69,6 +70,10 @@ pub struct SessionCtx {
     /// The gate's view of this session (search_path, PREPAREd verdicts, transaction),
     /// as the startup parameters set it.
     pub gate_session: SessionState,
+    /// The gateway's metrics.
+    pub metrics: Arc<Metrics>,
+    /// This consumer's statement counters, resolved once per session.
+    pub counters: ConsumerCounters,
 }
 
 impl std::fmt::Debug for SessionCtx {
@@ -132,7 +137,11 @@ pub async fn run(
     tokio::select! {
         r = &mut b => r,
         r = &mut a => match r {
-            Ok(()) => b.await,
+            // The client has said goodbye: the upstream closing after it is the end.
+            Ok(()) => match b.await {
+                Err(PgError::UpstreamClosed) => Ok(()),
+                other => other,
+            },
             Err(e) => {
                 let _ = b.await;
                 Err(e)

@@ -1,6 +1,7 @@
 //! [`ServerPump`]: upstream → client. See the [module docs](super).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
@@ -9,6 +10,7 @@ use tokio::sync::{mpsc, watch};
 use super::audit::{Outcome, event};
 use super::gate::{described_sources, is_sensitive};
 use super::{Expect, ReplyQueue, SessionCtx, SharedSession, lock};
+use crate::audit::Channel;
 use crate::pg::catalog::is_ddl_tag;
 use crate::pg::codec::backend::{
     CommandComplete, CopyDirection, CopyResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
@@ -24,6 +26,7 @@ use crate::pg::rows::{PlanInput, RowPlan, build_plan};
 use crate::pg::scrub::scrub;
 use crate::pg::sqltext::{CopyFormat, CopyOut};
 use crate::sql::Analysis;
+use crate::transform::TransformTally;
 
 /// A COPY TO STDOUT in progress.
 struct CopyState {
@@ -50,6 +53,8 @@ pub struct ServerPump {
     session: SharedSession,
     /// Which statement of the current simple Query the replies are for.
     statement: usize,
+    /// Values transformed in the current statement, by transform.
+    tally: TransformTally,
 }
 
 fn refusal(message: impl Into<String>) -> ErrorResponse {
@@ -78,6 +83,7 @@ impl ServerPump {
             client_gone: false,
             session,
             statement: 0,
+            tally: TransformTally::default(),
         }
     }
 
@@ -123,7 +129,7 @@ impl ServerPump {
                 },
                 n = upstream.fill() => {
                     if n? == 0 {
-                        let e = PgError::Upstream("the upstream closed the connection".into());
+                        let e = PgError::UpstreamClosed;
                         e.to_fatal().encode(&mut self.out)?;
                         client.write_all(&self.out).await?;
                         return Err(e);
@@ -153,16 +159,24 @@ impl ServerPump {
         }
         while let Some(e) = self.queue.take_synthetic() {
             match e {
-                Expect::RefuseQuery { error, sql } => {
-                    self.audit_refusal(&sql, &error)?;
+                Expect::RefuseQuery {
+                    error,
+                    sql,
+                    started,
+                } => {
+                    self.audit_refusal(&sql, Some(started), &error)?;
                     error.encode(&mut self.out)?;
                     ReadyForQuery {
                         status: self.status,
                     }
                     .encode(&mut self.out)?;
                 }
-                Expect::Refuse { error, sql } => {
-                    self.audit_refusal(&sql, &error)?;
+                Expect::Refuse {
+                    error,
+                    sql,
+                    started,
+                } => {
+                    self.audit_refusal(&sql, Some(started), &error)?;
                     error.encode(&mut self.out)?;
                     self.queue.discard_block();
                 }
@@ -186,6 +200,14 @@ impl ServerPump {
                     | Expect::Sync { hidden: true }
             )
         )
+    }
+
+    /// When the statement the replies are for arrived, if the front entry says.
+    fn current_started(&self) -> Option<Instant> {
+        match self.queue.front() {
+            Some(Expect::Query { started, .. } | Expect::Execute { started, .. }) => Some(*started),
+            _ => None,
+        }
     }
 
     fn current_sql(&self) -> Arc<str> {
@@ -325,7 +347,7 @@ impl ServerPump {
                 e.fields.message().unwrap_or("error")
             )));
         } else {
-            self.audit_refusal(&sql, &e)?;
+            self.audit_refusal(&sql, self.current_started(), &e)?;
             e.encode(&mut self.out)?;
         }
         self.queue.discard_block();
@@ -336,7 +358,7 @@ impl ServerPump {
     fn refuse(&mut self, message: String) -> Result<(), PgError> {
         let error = refusal(message);
         let sql = self.current_sql();
-        self.audit_refusal(&sql, &error)?;
+        self.audit_refusal(&sql, self.current_started(), &error)?;
         error.encode(&mut self.out)?;
         self.plan = None;
         self.queue.discard_block();
@@ -485,7 +507,7 @@ impl ServerPump {
         let Some(plan) = self.plan.clone() else {
             return self.refuse("rows arrived without a description; refused".into());
         };
-        match plan.apply(frame) {
+        match plan.apply(frame, &mut self.tally) {
             Ok(row) => {
                 self.out.extend_from_slice(&row.into_bytes());
                 self.rows += 1;
@@ -579,7 +601,7 @@ impl ServerPump {
         }
         let data = CopyData::decode(&frame.body())
             .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
-        match mask_copy_line(&copy.plan, &copy.layout, &data.data) {
+        match mask_copy_line(&copy.plan, &copy.layout, &data.data, &mut self.tally) {
             Ok(line) => {
                 CopyData { data: line.into() }.encode(&mut self.out)?;
                 self.rows += 1;
@@ -591,10 +613,12 @@ impl ServerPump {
 
     fn audit_completed(&mut self) -> Result<(), PgError> {
         let sql = self.current_sql();
+        let started = self.current_started();
         let plan = self.plan.clone();
         let rows = std::mem::take(&mut self.rows);
         self.record(
             &sql,
+            started,
             Outcome::Completed {
                 plan: plan.as_deref(),
                 rows,
@@ -602,19 +626,35 @@ impl ServerPump {
         )
     }
 
-    fn audit_refusal(&mut self, sql: &str, error: &ErrorResponse) -> Result<(), PgError> {
+    fn audit_refusal(
+        &mut self,
+        sql: &str,
+        started: Option<Instant>,
+        error: &ErrorResponse,
+    ) -> Result<(), PgError> {
         let reason = error.fields.message().unwrap_or("refused").to_owned();
-        self.record(sql, Outcome::Refused { reason: &reason })
+        self.record(sql, started, Outcome::Refused { reason: &reason })
     }
 
-    fn record(&self, sql: &str, outcome: Outcome<'_>) -> Result<(), PgError> {
+    /// One statement ended: counted (decision, latency, values transformed), then
+    /// recorded in the audit trail.
+    fn record(
+        &mut self,
+        sql: &str,
+        started: Option<Instant>,
+        outcome: Outcome<'_>,
+    ) -> Result<(), PgError> {
+        let metrics = &self.ctx.metrics;
+        metrics.transformed(Channel::Postgres, &mut self.tally);
+        let elapsed = started.map(|s| s.elapsed());
+        metrics.statement(&self.ctx.counters, outcome.decision(), elapsed);
         let Some(log) = &self.ctx.audit else {
             return Ok(());
         };
         let policy = self.ctx.policy.current();
         log.record(event(&self.ctx, &policy, sql, outcome))
             .map_err(|e| {
-                PgError::Upstream(format!(
+                PgError::Audit(format!(
                     "the audit trail cannot be written ({e}); tuomin stops serving"
                 ))
             })
