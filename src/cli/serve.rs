@@ -6,16 +6,17 @@ use std::path::Path;
 use crate::sample_api::{SampleApi, SampleData};
 use crate::serve::ServeOptions;
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
 }
 
-fn logs() {
+/// Logs to standard error at `default` level unless `TUOMIN_LOG` / `RUST_LOG` say otherwise.
+pub(super) fn logs(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TUOMIN_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -24,7 +25,7 @@ fn logs() {
 
 /// Runs the gateway until SIGINT/SIGTERM; SIGHUP reloads the policy.
 pub fn serve(config: &Path, http_listen: Option<SocketAddr>) -> anyhow::Result<String> {
-    logs();
+    logs("info");
     let options = ServeOptions {
         http_listen,
         grace: None,
@@ -37,7 +38,7 @@ pub fn serve(config: &Path, http_listen: Option<SocketAddr>) -> anyhow::Result<S
 
 /// Serves the demo bank's sample API until interrupted.
 pub fn sample_api(listen: SocketAddr, seed: u64, customers: u64) -> anyhow::Result<String> {
-    logs();
+    logs("info");
     runtime()?.block_on(async {
         let api = SampleApi::start(listen, SampleData::generate(seed, customers)).await?;
         eprintln!("tuomin: sample API on http://{}", api.addr);
