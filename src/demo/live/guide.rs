@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 
 use super::Demo;
 use super::credentials::{api_key_var, password_var};
+use crate::policy::Decision;
+use crate::transform::Context;
 
 /// The consumers the commands show, with what their scenario gives them.
 const SHOWN: [(&str, &str); 2] = [
@@ -164,13 +166,27 @@ fn curl(out: &mut String, demo: &Demo) {
         "  curl -s -H \"x-api-key: ${}\" http://{gateway}/api/customers/{id}/cards",
         api_key_var("vendor_collections")
     );
+    let card = card_seen_by(demo, "qa").unwrap_or_else(|| "CARD_NO".into());
     let _ = writeln!(
         out,
-        "  # one card with its CVV: 403, refused whole (use a card_no qa saw above)"
+        "  # one card with its CVV, by the card number qa sees: 403, refused whole"
     );
     let _ = writeln!(
         out,
-        "  curl -s -H \"x-api-key: ${}\" http://{gateway}/api/cards/CARD_NO\n",
+        "  curl -s -H \"x-api-key: ${}\" http://{gateway}/api/cards/{card}\n",
         api_key_var("qa")
     );
+}
+
+/// The first card's number as `consumer` sees it over HTTP (its pseudonym).
+fn card_seen_by(demo: &Demo, consumer: &str) -> Option<String> {
+    let card = demo.data.cards.first()?;
+    let policy = demo.running.live.policy.load();
+    match policy.decide_json_key(consumer, "card_no")? {
+        Decision::Transform { transform, .. } => transform
+            .apply(&card.card_no, &Context::default())
+            .ok()
+            .flatten(),
+        _ => None,
+    }
 }

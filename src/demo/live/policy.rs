@@ -172,3 +172,96 @@ fn postgres_section(pg: &PostgresPlan<'_>) -> Table {
     section.insert("upstream".into(), Value::Table(upstream));
     section
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::live::credentials::Credentials;
+    use crate::keys::{KeyId, MasterKey};
+
+    const SHIPPED: &str = include_str!("../../../config/demo.toml");
+
+    /// A checkout layout with the shipped policy and a key; the derived policy's path.
+    fn derived(dir: &Path, with_postgres: bool) -> (PathBuf, Credentials) {
+        std::fs::create_dir_all(dir.join("config")).unwrap();
+        std::fs::create_dir_all(dir.join(".tuomin")).unwrap();
+        let source = dir.join("config/demo.toml");
+        std::fs::write(&source, SHIPPED).unwrap();
+        MasterKey::from_bytes(KeyId(1), [7; 32])
+            .write_new_file(&dir.join(".tuomin/demo.key"))
+            .unwrap();
+        let names: Vec<String> = ["qa", "vendor_collections", "analyst", "offshore_hq"]
+            .map(String::from)
+            .to_vec();
+        let (credentials, _) =
+            Credentials::load_or_create(&dir.join(".tuomin/creds"), &names).unwrap();
+        let upstream = Server {
+            host: "127.0.0.1".into(),
+            port: 5999,
+            user: "postgres".into(),
+            password: Some("upstream-secret".into()),
+            maintenance_db: "postgres".into(),
+        };
+        let plan = Plan {
+            http_listen: "127.0.0.1:9443".parse().unwrap(),
+            api: "127.0.0.1:9080".parse().unwrap(),
+            postgres: with_postgres.then(|| PostgresPlan {
+                listen: "127.0.0.1:7432".parse().unwrap(),
+                upstream: &upstream,
+                password_file: Some(dir.join(".tuomin/upstream-password")),
+            }),
+            credentials: &credentials,
+        };
+        let text = derive(SHIPPED, &source, &plan).unwrap();
+        let out = dir.join(".tuomin/demo-serve.toml");
+        std::fs::write(&out, text).unwrap();
+        (out, credentials)
+    }
+
+    #[test]
+    fn the_derived_policy_loads_with_both_gateways_and_no_plaintext_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, credentials) = derived(dir.path(), true);
+        std::fs::write(
+            dir.path().join(".tuomin/upstream-password"),
+            "upstream-secret\n",
+        )
+        .unwrap();
+        let policy = crate::config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let pg = policy.postgres.as_ref().expect("[postgres]");
+        assert_eq!(pg.listen, "127.0.0.1:7432");
+        assert_eq!(
+            (pg.upstream.host.as_str(), pg.upstream.port),
+            ("127.0.0.1", 5999)
+        );
+        assert_eq!(pg.verifiers.len(), 4, "a verifier per consumer");
+        let http = policy.http.as_ref().expect("[http]");
+        assert_eq!(http.listen.to_string(), "127.0.0.1:9443");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("http://127.0.0.1:9080") && !text.contains(SHIPPED_API_UPSTREAM));
+        assert!(!text.contains("upstream-secret"));
+        for s in credentials.consumers.values() {
+            assert!(!text.contains(&s.password) && !text.contains(&s.api_key));
+        }
+    }
+
+    #[test]
+    fn relative_files_of_the_source_become_absolute_and_tidy() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = derived(dir.path(), false);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let key = std::path::absolute(dir.path().join(".tuomin/demo.key")).unwrap();
+        assert!(
+            text.contains(&format!("master_key_file = \"{}\"", key.display())),
+            "{text}"
+        );
+        assert!(!text.contains(".."), "{text}");
+        assert!(!text.contains("[postgres]"));
+    }
+
+    #[test]
+    fn lexical_folds_parent_and_current_folders() {
+        assert_eq!(lexical(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+        assert_eq!(lexical(Path::new("../x")), PathBuf::from("../x"));
+    }
+}
