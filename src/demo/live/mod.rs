@@ -90,25 +90,13 @@ impl Demo {
             Err(e) => (None, Some(e.to_string())),
         };
         let policy_path = options.home.join("demo-serve.toml");
-        let password_file = match &postgres {
-            Some(found) => upstream_password_file(found, &options.home)?,
-            None => None,
-        };
-        let pg_plan = postgres.as_ref().map(|found| policy::PostgresPlan {
-            listen: loopback(options.ports.postgres),
-            upstream: &found.server,
-            password_file,
-        });
-        let plan = policy::Plan {
-            http_listen: loopback(options.ports.http),
-            api: api.addr,
-            postgres: pg_plan,
-            credentials: &credentials,
-        };
-        let source = std::fs::read_to_string(&options.config)
-            .map_err(|e| format!("cannot read {}: {e}", options.config.display()))?;
-        let text = policy::derive(&source, &options.config, &plan)?;
-        credentials::write_private(&policy_path, &text)?;
+        write_policy(
+            options,
+            &policy_path,
+            api.addr,
+            postgres.as_ref(),
+            &credentials,
+        )?;
         let serve = ServeOptions {
             http_listen: Some(loopback(options.ports.http)),
             grace: Some(Duration::from_secs(2)),
@@ -154,6 +142,34 @@ impl Demo {
         };
         check::run(&target).await
     }
+}
+
+/// Writes the derived policy (see [`policy`]) to `path`, mode 0600.
+fn write_policy(
+    options: &Options,
+    path: &Path,
+    api: std::net::SocketAddr,
+    postgres: Option<&Found>,
+    credentials: &Credentials,
+) -> Result<(), String> {
+    let password_file = match postgres {
+        Some(found) => upstream_password_file(found, &options.home)?,
+        None => None,
+    };
+    let plan = policy::Plan {
+        http_listen: loopback(options.ports.http),
+        api,
+        postgres: postgres.map(|found| policy::PostgresPlan {
+            listen: loopback(options.ports.postgres),
+            upstream: &found.server,
+            password_file,
+        }),
+        credentials,
+    };
+    let source = std::fs::read_to_string(&options.config)
+        .map_err(|e| format!("cannot read {}: {e}", options.config.display()))?;
+    let text = policy::derive(&source, &options.config, &plan)?;
+    credentials::write_private(path, &text)
 }
 
 async fn find_and_load(

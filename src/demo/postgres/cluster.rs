@@ -149,25 +149,14 @@ impl Cluster {
         }
         let data = self.data().display().to_string();
         let status = self.pg_ctl(
-            &["status".into(), "-D".into(), data.clone()],
+            &["status".into(), "-D".into(), data],
             "pg_ctl status",
             STOP_TIMEOUT,
         );
         if status.is_err() {
             return Ok(());
         }
-        self.pg_ctl(
-            &[
-                "stop".into(),
-                "-D".into(),
-                data,
-                "-m".into(),
-                "fast".into(),
-                "-w".into(),
-            ],
-            "stopping the demo cluster a previous run left running (pg_ctl stop)",
-            STOP_TIMEOUT,
-        )
+        self.pg_ctl_stop("stopping the demo cluster a previous run left running (pg_ctl stop)")
     }
 
     /// Stops the server (fast shutdown: sessions are ended).
@@ -176,19 +165,13 @@ impl Cluster {
             return Ok(());
         }
         self.running = false;
+        self.pg_ctl_stop("stopping the demo cluster (pg_ctl stop)")
+    }
+
+    fn pg_ctl_stop(&self, what: &str) -> Result<(), String> {
         let data = self.data().display().to_string();
-        self.pg_ctl(
-            &[
-                "stop".into(),
-                "-D".into(),
-                data,
-                "-m".into(),
-                "fast".into(),
-                "-w".into(),
-            ],
-            "stopping the demo cluster (pg_ctl stop)",
-            STOP_TIMEOUT,
-        )
+        let args = ["stop", "-D", &data, "-m", "fast", "-w"].map(String::from);
+        self.pg_ctl(&args, what, STOP_TIMEOUT)
     }
 
     /// The server's own log, for errors.
