@@ -26,6 +26,8 @@ pub struct Cluster {
     /// True when this run made the cluster (`initdb`).
     pub created: bool,
     running: bool,
+    /// True once `owner.pid` names this process.
+    claimed: bool,
 }
 
 impl Cluster {
@@ -45,7 +47,9 @@ impl Cluster {
             run_as,
             created: false,
             running: false,
+            claimed: false,
         };
+        cluster.claim()?;
         cluster.init()?;
         cluster.stop_leftover()?;
         let port = free_port()?;
@@ -142,6 +146,28 @@ impl Cluster {
         Ok(())
     }
 
+    /// Marks the cluster as this process's; fails while another live `tuomin` holds it
+    /// (its server is that demo's, not a leftover to stop).
+    fn claim(&mut self) -> Result<(), String> {
+        let owner_file = self.dir.join("owner.pid");
+        let owner = std::fs::read_to_string(&owner_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok());
+        if let Some(pid) = owner
+            && pid != std::process::id()
+            && is_tuomin(pid)
+        {
+            return Err(format!(
+                "the demo cluster in {} is in use by another tuomin demo (pid {pid}); stop                  that one first, or set TUOMIN_DEMO_PG to another server",
+                self.dir.display()
+            ));
+        }
+        std::fs::write(&owner_file, format!("{}\n", std::process::id()))
+            .map_err(|e| format!("cannot write {}: {e}", owner_file.display()))?;
+        self.claimed = true;
+        Ok(())
+    }
+
     /// Stops a server a killed demo left running on this cluster.
     fn stop_leftover(&self) -> Result<(), String> {
         if !self.data().join("postmaster.pid").exists() {
@@ -169,6 +195,9 @@ impl Cluster {
     }
 
     fn pg_ctl_stop(&self, what: &str) -> Result<(), String> {
+        if !self.data().join("postmaster.pid").exists() {
+            return Ok(()); // already down (a Ctrl-C that reached the server too)
+        }
         let data = self.data().display().to_string();
         let args = ["stop", "-D", &data, "-m", "fast", "-w"].map(String::from);
         self.pg_ctl(&args, what, STOP_TIMEOUT)
@@ -185,7 +214,15 @@ impl Drop for Cluster {
         if let Err(e) = self.stop() {
             tracing::error!(error = %e, "the demo cluster did not stop");
         }
+        if self.claimed {
+            let _ = std::fs::remove_file(self.dir.join("owner.pid"));
+        }
     }
+}
+
+/// Whether process `pid` is alive and a `tuomin` (Linux; elsewhere: not known, false).
+fn is_tuomin(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "tuomin")
 }
 
 /// `home/pg`, or — when root runs the cluster as `postgres` and that account cannot
