@@ -250,6 +250,46 @@ fn the_live_demo_prints_psql_and_curl_commands_that_work_and_stops_on_ctrl_c() {
 }
 
 #[test]
+fn without_postgresql_the_demo_runs_its_http_half_and_says_what_to_install() {
+    let dir = cli::checkout();
+    // A machine where nothing answers and no server programs are installed.
+    let env = [
+        ("TUOMIN_DEMO_PG", "cluster"),
+        ("TUOMIN_DEMO_PG_BIN", "/nonexistent/bin"),
+    ];
+    let mut args = vec!["demo"];
+    args.extend(ANY_PORTS);
+    let mut demo = cli::start(dir.path(), &args, &env);
+    let out = demo.wait_for_output("The other consumers work the same way", QUICK);
+    assert!(out.contains("PostgreSQL gateway  not started"), "{out}");
+    assert!(out.contains("sudo apt-get install postgresql"), "{out}");
+    assert!(!out.contains("PGPASSWORD="), "{out}");
+    let vendor = out
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("curl ") && l.contains("VENDOR_COLLECTIONS_API_KEY"))
+        .expect("a curl command as vendor_collections");
+    let answer = shell(dir.path(), vendor);
+    assert!(
+        answer.contains("\"customer_id\":1") && answer.contains("****"),
+        "{answer}"
+    );
+    demo.interrupt();
+    let end = demo.wait(QUICK);
+    assert!(end.status.success(), "{}", end.both());
+
+    // The check cannot pass without PostgreSQL, and says why.
+    let check = cli::run(dir.path(), &check_args("tuomin_demo"), &env, QUICK);
+    assert!(!check.status.success(), "{}", check.both());
+    assert!(check.stdout.contains("FAIL  postgres"), "{}", check.both());
+    assert!(
+        check.stdout.contains("apt-get install postgresql"),
+        "{}",
+        check.both()
+    );
+}
+
+#[test]
 fn the_demo_makes_its_own_cluster_once_and_reuses_it() {
     let dir = cli::checkout();
     // The cluster runs as `postgres` when the tests run as root: it must reach the folder.

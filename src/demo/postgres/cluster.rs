@@ -35,7 +35,7 @@ impl Cluster {
     pub fn start(home: &Path) -> Result<(Cluster, Server), String> {
         let bin = server_bin_dir().ok_or_else(|| {
             format!(
-                "PostgreSQL is not installed (no initdb found) and no server answered: {}",
+                "PostgreSQL is not installed here (no initdb found): {}",
                 install_hint()
             )
         })?;

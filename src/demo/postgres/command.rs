@@ -147,9 +147,17 @@ pub fn log_tail(log: &Path) -> String {
     format!("the end of {}:\n  {tail}", log.display())
 }
 
-/// The folder holding `initdb`, `pg_ctl` and `postgres`: the newest
-/// `/usr/lib/postgresql/N/bin` (Debian, Ubuntu), else the folder of `initdb` on `PATH`.
+/// The variable naming the folder of `initdb` and `pg_ctl`, for installs elsewhere.
+pub const BIN_ENV: &str = "TUOMIN_DEMO_PG_BIN";
+
+/// The folder holding `initdb`, `pg_ctl` and `postgres`: the one `TUOMIN_DEMO_PG_BIN`
+/// names (and only it, when set), else the newest `/usr/lib/postgresql/N/bin` (Debian,
+/// Ubuntu), else the folder of `initdb` on `PATH`.
 pub fn server_bin_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(BIN_ENV) {
+        let dir = PathBuf::from(dir);
+        return dir.join("initdb").is_file().then_some(dir);
+    }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
@@ -173,7 +181,8 @@ pub fn server_bin_dir() -> Option<PathBuf> {
 pub fn install_hint() -> &'static str {
     "install the PostgreSQL server (Debian/Ubuntu: `sudo apt-get install postgresql`; \
      Fedora/RHEL: `sudo dnf install postgresql-server`; macOS: `brew install postgresql@16`) \
-     and run tuomin demo again — it starts its own cluster under .tuomin/pg/ — or set \
+     and run tuomin demo again — it starts its own cluster under .tuomin/pg/ (set \
+     TUOMIN_DEMO_PG_BIN to the folder of initdb if it is installed elsewhere) — or set \
      TUOMIN_DEMO_PG=postgres://USER:PASSWORD@HOST:PORT/postgres to use a server you run"
 }
 
