@@ -12,9 +12,12 @@ customer_id,name,id_number,mobile,email,address,birth_date,password_hash,created
 2,欧阳娜娜,110101199003074477,15987654321,nana.oy@mail.cn,上海市浦东新区世纪大道100号,1990-03-07,$argon2id$v=19$m=65536$SECRETHASH2,2024-03-06 09:00:00+08,SH002
 ";
 
+/// The binary, with a deadline after which it is killed (these commands take well
+/// under a second).
 fn tuomin() -> Command {
     let mut cmd = Command::cargo_bin("tuomin").expect("binary");
-    cmd.env_remove("TUOMIN_MASTER_KEY");
+    cmd.env_remove("TUOMIN_MASTER_KEY")
+        .timeout(std::time::Duration::from_secs(120));
     cmd
 }
 
