@@ -309,6 +309,14 @@ fn the_demo_makes_its_own_cluster_once_and_reuses_it() {
     );
     assert!(first.stdout.contains("just made"), "{}", first.both());
     assert_eq!(mode(&dir.path().join(".tuomin/pg/password")), 0o600);
+    // A demo killed outright (SIGKILL) leaves its server running; the next run stops it
+    // and starts its own.
+    let mut args = vec!["demo"];
+    args.extend(ANY_PORTS);
+    let mut killed = cli::start(dir.path(), &args, &env);
+    killed.wait_for_output("Ctrl-C stops everything", CLUSTER);
+    drop(killed);
+    assert!(dir.path().join(".tuomin/pg/data/postmaster.pid").exists());
     let second = cli::run(dir.path(), &check_args("tuomin_demo"), &env, CLUSTER);
     assert!(second.status.success(), "{}", second.both());
     assert!(

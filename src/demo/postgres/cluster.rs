@@ -158,7 +158,8 @@ impl Cluster {
             && is_tuomin(pid)
         {
             return Err(format!(
-                "the demo cluster in {} is in use by another tuomin demo (pid {pid}); stop                  that one first, or set TUOMIN_DEMO_PG to another server",
+                "the demo cluster in {} is in use by another tuomin demo (pid {pid}); stop \
+                 that one first, or set TUOMIN_DEMO_PG to another server",
                 self.dir.display()
             ));
         }
@@ -220,9 +221,19 @@ impl Drop for Cluster {
     }
 }
 
-/// Whether process `pid` is alive and a `tuomin` (Linux; elsewhere: not known, false).
+/// Whether process `pid` is a running `tuomin` — not a zombie a killed demo left
+/// behind (Linux; elsewhere: not known, false).
 fn is_tuomin(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "tuomin")
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    field("Name:") == "tuomin" && !field("State:").starts_with(['Z', 'X'])
 }
 
 /// `home/pg`, or — when root runs the cluster as `postgres` and that account cannot
