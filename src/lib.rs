@@ -15,7 +15,9 @@
 //! - [`audit`]: the HMAC-chained audit trail: records, writer, verification.
 //! - [`report`]: the delegated-processing report and the self-inspection inventory.
 //! - [`staticmask`]: masking of CSV and JSON-lines files for hand-off to vendors.
-//! - [`demo`]: the demo bank: its schema and a generator of realistic, fictional data.
+//! - [`demo`]: the demo bank: its schema and a generator of realistic, fictional data;
+//!   the PostgreSQL the demo finds or starts; `tuomin demo` live (both gateways in
+//!   front of the bank, the commands to try, the self-check).
 //! - [`pg`]: the PostgreSQL gateway: wire-protocol codec (framing with size caps, one
 //!   file per message) and value codecs (text/binary per type OID); no I/O yet.
 //! - [`http`]: the HTTP/JSON gateway for vendors: identity (mTLS / API key), routes,

@@ -19,10 +19,31 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The quick start: the demo bank, masked for every consumer of the demo policy.
+    /// The quick start: the demo bank behind both gateways (sample API, PostgreSQL
+    /// found or started, HTTP and PostgreSQL gateways); prints the psql and curl
+    /// commands to try as each consumer and runs until Ctrl-C.
     Demo {
         #[arg(long, default_value = "config/demo.toml")]
         config: PathBuf,
+        /// Start everything, check both gateways as two consumers, stop; exit non-zero
+        /// when a check fails.
+        #[arg(long, conflicts_with = "files_only")]
+        check: bool,
+        /// The file walkthrough only: masked CSV exports per consumer, no server.
+        #[arg(long)]
+        files_only: bool,
+        /// The PostgreSQL gateway's port (0: any free port).
+        #[arg(long, default_value_t = 6432)]
+        pg_port: u16,
+        /// The HTTP gateway's port (0: any free port).
+        #[arg(long, default_value_t = 8443)]
+        http_port: u16,
+        /// The sample API's port (0: any free port).
+        #[arg(long, default_value_t = 8080)]
+        api_port: u16,
+        /// The database the demo bank is loaded into (its five tables are replaced).
+        #[arg(long, default_value = tuomin::demo::postgres::load::DEMO_DATABASE)]
+        database: String,
     },
     /// Write the fictional demo bank (one file per table, or SQL that loads it).
     DemoData {
@@ -247,7 +268,33 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<String> {
     match command {
-        Command::Demo { config } => cli::demo::run(&config),
+        Command::Demo {
+            config,
+            check,
+            files_only,
+            pg_port,
+            http_port,
+            api_port,
+            database,
+        } => {
+            let mode = match (check, files_only) {
+                (true, _) => cli::demo_live::Mode::Check,
+                (_, true) => cli::demo_live::Mode::FilesOnly,
+                _ => cli::demo_live::Mode::Live,
+            };
+            let args = cli::demo_live::DemoArgs {
+                config,
+                mode,
+                ports: tuomin::demo::live::ports::Ports {
+                    postgres: pg_port,
+                    http: http_port,
+                    api: api_port,
+                },
+                database,
+            };
+            cli::demo_live::run(&args, &mut std::io::stdout())?;
+            Ok(String::new())
+        }
         Command::DemoData {
             out,
             customers,

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::sample_api::{SampleApi, SampleData};
 use crate::serve::ServeOptions;
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
@@ -23,11 +23,11 @@ pub enum LogFormat {
 }
 
 /// Installs the log subscriber: level from `TUOMIN_LOG` (else `RUST_LOG`, else
-/// `info`). Events name consumers, fields, rules and fingerprints, never values.
-fn logs(format: LogFormat) {
+/// `default`). Events name consumers, fields, rules and fingerprints, never values.
+pub(super) fn logs(format: LogFormat, default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TUOMIN_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -54,7 +54,7 @@ pub struct ServeArgs<'a> {
 /// Runs the gateway until SIGINT/SIGTERM; SIGHUP (or `POST /reload` on the admin
 /// listener) reloads the policy.
 pub fn serve(args: &ServeArgs<'_>) -> anyhow::Result<String> {
-    logs(args.log_format);
+    logs(args.log_format, "info");
     let config = args.config;
     let options = ServeOptions {
         http_listen: args.http_listen,
@@ -69,7 +69,7 @@ pub fn serve(args: &ServeArgs<'_>) -> anyhow::Result<String> {
 
 /// Serves the demo bank's sample API until interrupted.
 pub fn sample_api(listen: SocketAddr, seed: u64, customers: u64) -> anyhow::Result<String> {
-    logs(LogFormat::Text);
+    logs(LogFormat::Text, "info");
     runtime()?.block_on(async {
         let api = SampleApi::start(listen, SampleData::generate(seed, customers)).await?;
         eprintln!("tuomin: sample API on http://{}", api.addr);
