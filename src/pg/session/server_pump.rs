@@ -485,9 +485,8 @@ impl ServerPump {
         let Some(plan) = self.plan.clone() else {
             return self.refuse("rows arrived without a description; refused".into());
         };
-        match plan.apply(frame) {
-            Ok(row) => {
-                self.out.extend_from_slice(&row.into_bytes());
+        match plan.write(&frame, &mut self.out) {
+            Ok(()) => {
                 self.rows += 1;
                 Ok(())
             }
