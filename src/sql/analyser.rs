@@ -168,7 +168,11 @@ impl<'a> Analyser<'a> {
     /// What the policy makes of `source` for this consumer.
     pub fn sensitivity(&self, source: &ColumnName) -> Sensitivity {
         let table = source.relation.to_string();
-        match self.policy.decide(self.consumer, &table, &source.column) {
+        match self
+            .policy
+            .decision(self.consumer, &table, &source.column)
+            .as_ref()
+        {
             Decision::Pass { .. } => Sensitivity::Clear,
             Decision::Refuse(refusal) => Sensitivity::Refused(format!(
                 "{} is refused for consumer {}: {}",

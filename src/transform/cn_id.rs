@@ -116,8 +116,8 @@ impl CnIdTransform {
         out[6..seq_at].copy_from_slice(date);
         write_digits(2 * (value % HALVES) + parity, &mut out[seq_at..seq_at + 3]);
         if !legacy {
-            out[17] =
-                cn_id_check_char(&out[..17]).ok_or(TransformError::Malformed { expected: SHAPE })?;
+            out[17] = cn_id_check_char(&out[..17])
+                .ok_or(TransformError::Malformed { expected: SHAPE })?;
         }
         ascii_string(out[..bytes.len()].to_vec(), SHAPE)
     }

@@ -282,10 +282,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(written.is_empty(), "exactly one message");
-        let values: Vec<_> = DataRow::decode(&message.body())
-            .unwrap()
-            .values()
-            .collect();
+        let values: Vec<_> = DataRow::decode(&message.body()).unwrap().values().collect();
         assert_eq!(values.len(), 3);
         assert_eq!(values[0].as_deref(), Some(&b"42"[..]));
         let mobile = values[1].clone().unwrap();
