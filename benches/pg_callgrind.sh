@@ -10,8 +10,9 @@
 # the catalog load and the first plans. Instruction counts are repeatable where
 # wall-clock time on the shared machine is not.
 #
-# Prints a markdown table; leaves the dumps of the LONG runs in benches/callgrind/
-# (git-ignored) for `callgrind_annotate --inclusive=yes benches/callgrind/<workload>.out`.
+# Prints a markdown table; leaves both dumps of each workload in benches/callgrind/
+# (git-ignored): `python3 benches/callgrind_per_txn.py benches/callgrind/range-extended`
+# lists the functions by instructions per transaction.
 # Needs valgrind and what benches/pg_load.sh needs.
 #
 #   bash benches/pg_callgrind.sh       # SHORT=20 LONG=220 CUSTOMERS=20000
@@ -59,8 +60,9 @@ for script in point range; do
     per=$(( (long - short) / (LONG - SHORT) ))
     name=$([ "$script" = point ] && echo "point select" || echo "100-row range")
     echo "| $name | $mode | $per |" | tee -a "$WORK/table"
-    rm -f "$DUMPS/$script-$mode-$SHORT.out"
+    mv "$DUMPS/$script-$mode-$SHORT.out" "$DUMPS/$script-$mode.short.out"
     mv "$DUMPS/$script-$mode-$LONG.out" "$DUMPS/$script-$mode.out"
+    echo "$SHORT $LONG" > "$DUMPS/$script-$mode.txns"
   done
 done
 echo
