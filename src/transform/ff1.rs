@@ -77,10 +77,18 @@ impl Domain {
         let u = len / 2;
         let v = len - u;
         let r = u128::from(radix);
-        let pow = |e: usize| u32::try_from(e).ok().and_then(|e| r.checked_pow(e));
-        let mod_v = pow(v).ok_or(TOO_LONG)?;
-        let mod_u = pow(u).ok_or(TOO_LONG)?;
-        let size = pow(len);
+        // v is u or u + 1: one power and two products.
+        let mod_u = u32::try_from(u)
+            .ok()
+            .and_then(|e| r.checked_pow(e))
+            .ok_or(TOO_LONG)?;
+        let mod_v = if v == u {
+            Some(mod_u)
+        } else {
+            mod_u.checked_mul(r)
+        }
+        .ok_or(TOO_LONG)?;
+        let size = mod_u.checked_mul(mod_v);
         if size.is_some_and(|s| s < MIN_DOMAIN) {
             return Err(TransformError::DomainTooSmall {
                 detail: "radix^length is below 1,000,000",
