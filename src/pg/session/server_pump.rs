@@ -9,9 +9,10 @@ use tokio::sync::{mpsc, watch};
 
 use super::audit::{Outcome, event};
 use super::gate::{described_sources, is_sensitive};
+use super::plan_cache::{PlanCache, PlanKey};
 use super::{Expect, ReplyQueue, SessionCtx, SharedSession, lock};
 use crate::audit::Channel;
-use crate::pg::catalog::is_ddl_tag;
+use crate::pg::catalog::{Snapshot, is_ddl_tag};
 use crate::pg::codec::backend::{
     CommandComplete, CopyDirection, CopyResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
     RowDescription, TransactionStatus,
@@ -25,6 +26,7 @@ use crate::pg::rows::decide::{PlanOutcome, consumer_is_masked};
 use crate::pg::rows::{PlanInput, RowPlan, build_plan};
 use crate::pg::scrub::scrub;
 use crate::pg::sqltext::{CopyFormat, CopyOut};
+use crate::policy::Policy;
 use crate::sql::Analysis;
 use crate::transform::TransformTally;
 
@@ -55,6 +57,8 @@ pub struct ServerPump {
     statement: usize,
     /// Values transformed in the current statement, by transform.
     tally: TransformTally,
+    /// The plans built so far, for the next result of the same shape.
+    plans: PlanCache,
 }
 
 fn refusal(message: impl Into<String>) -> ErrorResponse {
@@ -84,6 +88,7 @@ impl ServerPump {
             session,
             statement: 0,
             tally: TransformTally::default(),
+            plans: PlanCache::default(),
         }
     }
 
@@ -391,8 +396,14 @@ impl ServerPump {
             }
             gate_checked = true;
         }
+        let key = PlanKey::new(
+            frame.as_bytes().clone(),
+            &desc,
+            gate_checked.then_some(&gate_sources[..]),
+            &sql,
+        );
         let plan = self
-            .plan_for(&desc, &sql, gate_checked, &gate_sources)
+            .plan_for(key, &desc, &sql, gate_checked, &gate_sources)
             .await?;
         let front = self.queue.front().cloned();
         let is_describe = matches!(front, Some(Expect::Describe { .. }));
@@ -401,13 +412,13 @@ impl ServerPump {
         }
         match (front, plan) {
             (Some(Expect::Describe { for_copy: true, .. }), plan) => {
-                self.copy_plan = Some(plan.map(Arc::new));
+                self.copy_plan = Some(plan);
             }
             (_, Err(message)) => {
                 self.refuse(message)?;
             }
             (front, Ok(plan)) => {
-                self.plan = Some(Arc::new(plan));
+                self.plan = Some(plan);
                 self.rows = 0;
                 if !matches!(front, Some(Expect::Describe { hidden: true, .. })) {
                     self.forward(&frame);
@@ -468,19 +479,46 @@ impl ServerPump {
             .map_err(|r| r.message))
     }
 
+    /// The plan of a result (from the session's cache when it has it), or why the
+    /// statement is refused.
     async fn plan_for(
-        &self,
+        &mut self,
+        key: PlanKey,
         desc: &RowDescription,
         sql: &str,
         gate_checked: bool,
         gate_sources: &[Option<(String, String)>],
-    ) -> Result<Result<RowPlan, String>, PgError> {
+    ) -> Result<Result<Arc<RowPlan>, String>, PgError> {
         let policy = self.ctx.policy.current();
+        let snapshot = self.ctx.catalog.snapshot(&self.ctx.database).await?;
+        if let Some(plan) = self.plans.get(&policy, &snapshot, &key) {
+            return Ok(plan);
+        }
+        let (snapshot, plan) = self
+            .build_plan(&policy, snapshot, desc, sql, gate_checked, gate_sources)
+            .await?;
+        let plan = plan.map(Arc::new);
+        if let Some(snapshot) = snapshot {
+            self.plans.insert(&policy, &snapshot, key, plan.clone());
+        }
+        Ok(plan)
+    }
+
+    /// Builds the plan, reloading the catalog once on a miss; with the snapshot it was
+    /// decided on (`None` when it could not be).
+    async fn build_plan(
+        &self,
+        policy: &Arc<Policy>,
+        mut snapshot: Arc<Snapshot>,
+        desc: &RowDescription,
+        sql: &str,
+        gate_checked: bool,
+        gate_sources: &[Option<(String, String)>],
+    ) -> Result<(Option<Arc<Snapshot>>, Result<RowPlan, String>), PgError> {
         let catalog = &self.ctx.catalog;
-        let mut snapshot = catalog.snapshot(&self.ctx.database).await?;
         for attempt in 0..2 {
             let input = PlanInput {
-                policy: &policy,
+                policy,
                 consumer: &self.ctx.consumer,
                 catalog: &snapshot,
                 statement: sql,
@@ -488,18 +526,21 @@ impl ServerPump {
                 gate_sources,
             };
             match build_plan(&input, &desc.fields) {
-                Ok(plan) => return Ok(Ok(plan)),
-                Err(PlanOutcome::Refused(message)) => return Ok(Err(message)),
+                Ok(plan) => return Ok((Some(snapshot), Ok(plan))),
+                Err(PlanOutcome::Refused(message)) => return Ok((Some(snapshot), Err(message))),
                 Err(PlanOutcome::Miss) if attempt == 0 => {
                     snapshot = catalog.after_miss(&self.ctx.database, &snapshot).await?;
                 }
                 Err(PlanOutcome::Miss) => {}
             }
         }
-        Ok(Err(
-            "a result column comes from a relation the catalog does not know; \
+        Ok((
+            None,
+            Err(
+                "a result column comes from a relation the catalog does not know; \
                 refused until it can be attributed"
-                .into(),
+                    .into(),
+            ),
         ))
     }
 
@@ -507,9 +548,8 @@ impl ServerPump {
         let Some(plan) = self.plan.clone() else {
             return self.refuse("rows arrived without a description; refused".into());
         };
-        match plan.apply(frame, &mut self.tally) {
-            Ok(row) => {
-                self.out.extend_from_slice(&row.into_bytes());
+        match plan.write(&frame, &mut self.out, &mut self.tally) {
+            Ok(()) => {
                 self.rows += 1;
                 Ok(())
             }
