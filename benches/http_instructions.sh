@@ -28,8 +28,11 @@ for mode in direct pass mask; do
   a=$(count "$mode" "$N1"); b=$(count "$mode" "$N2")
   PER[$mode]=$(( (b - a) / (N2 - N1) ))
 done
+a=$(count filter "$N1"); b=$(count filter "$N2")
+PER[filter]=$(( (b - a) / (N2 - N1) ))
 echo "| mode | instructions per request (all) | of which the gateway |"
 echo "|---|---:|---:|"
 echo "| direct (client + upstream) | ${PER[direct]} | - |"
 echo "| (c) pass | ${PER[pass]} | $(( PER[pass] - PER[direct] )) |"
 echo "| (d) mask | ${PER[mask]} | $(( PER[mask] - PER[direct] )) |"
+echo "| body filter alone (mask_json) | ${PER[filter]} | ${PER[filter]} |"

@@ -6,7 +6,8 @@
 //! `http_requests MODE REQUESTS [CONNECTIONS]`, MODE one of
 //! - `direct`: the client against the upstream alone (the baseline to subtract),
 //! - `pass`: (c), a route passed through,
-//! - `mask`: (d), five fields of the JSON masked.
+//! - `mask`: (d), five fields of the JSON masked;
+//! - `filter`: the body filter alone (`mask_json` on the document, no network).
 //!
 //! Run under `valgrind --tool=callgrind` twice with different REQUESTS (see
 //! `benches/http_instructions.sh`): the difference of the totals divided by the
@@ -15,7 +16,7 @@
 //! (`cargo bench --bench http_requests` runs a short smoke of each mode.)
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -27,7 +28,10 @@ use tuomin::serve::{Running, ServeOptions};
 const API_KEY: &str = "tmk_bench_vendor_key";
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -40,6 +44,9 @@ fn main() {
     }
     let mode = args[0].as_str();
     let requests: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1000);
+    if mode == "filter" {
+        return filter(requests);
+    }
     let connections: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(4);
     runtime.block_on(run(mode, requests, connections));
 }
@@ -60,7 +67,10 @@ async fn run(mode: &str, requests: usize, connections: usize) {
     );
     let first = client(target, request.clone(), 1).await;
     if mode == "mask" {
-        assert!(!first.windows(11).any(|w| w == b"13912345678"), "not masked");
+        assert!(
+            !first.windows(11).any(|w| w == b"13912345678"),
+            "not masked"
+        );
     } else {
         assert_eq!(first, document().as_bytes(), "not passed through");
     }
@@ -79,6 +89,22 @@ async fn run(mode: &str, requests: usize, connections: usize) {
         (per * connections) as f64 / elapsed.as_secs_f64()
     );
     running.shutdown().await;
+}
+
+/// The body filter alone, `n` times, on the document and policy of the gateway.
+fn filter(n: usize) {
+    let dir = tempfile::tempdir().expect("dir");
+    write_policy(dir.path(), "127.0.0.1:9".parse().expect("addr"));
+    let policy = tuomin::config::load(&dir.path().join("policy.toml")).expect("policy");
+    let route = &policy.http.as_ref().expect("http").routes[1];
+    let plan = tuomin::http::plan::MaskPlan::build(&policy, "vendor", route);
+    let doc = document();
+    let mut total = 0;
+    for _ in 0..n {
+        let (out, _) = tuomin::http::json::mask_json(&plan, doc.as_bytes()).expect("mask");
+        total += out.len();
+    }
+    println!("filter: {n} documents, {total} bytes out");
 }
 
 /// `n` keep-alive requests on one connection; the last response body.
@@ -198,6 +224,18 @@ fn document() -> String {
 
 /// The gateway on the policy of `benches/http_load.sh`.
 async fn gateway(dir: &Path, upstream: SocketAddr) -> Running {
+    let path = write_policy(dir, upstream);
+    let options = ServeOptions {
+        http_listen: Some("127.0.0.1:0".parse().expect("addr")),
+        grace: Some(Duration::from_secs(1)),
+    };
+    tuomin::serve::start(&path, options)
+        .await
+        .expect("gateway starts")
+}
+
+/// Writes the key and the policy of `benches/http_load.sh` into `dir`.
+fn write_policy(dir: &Path, upstream: SocketAddr) -> PathBuf {
     MasterKey::from_bytes(KeyId(1), [7; 32])
         .write_new_file(&dir.join("bench.key"))
         .expect("key");
@@ -248,11 +286,5 @@ upstream = "http://{upstream}"
     );
     let path = dir.join("policy.toml");
     std::fs::write(&path, policy).expect("policy");
-    let options = ServeOptions {
-        http_listen: Some("127.0.0.1:0".parse().expect("addr")),
-        grace: Some(Duration::from_secs(1)),
-    };
-    tuomin::serve::start(&path, options)
-        .await
-        .expect("gateway starts")
+    path
 }

@@ -31,7 +31,7 @@ upstream = "http://127.0.0.1:9"
 c3 = "remove"
 unclassified = "pass"
 unclassified_pass_reason = "fuzzing"
-fields = { "$..deep[*].x" = "name" }
+fields = { "$..deep[*].x" = "name", "$..list[1]" = "cvv" }
 "#,
     );
     let policy = tuomin::config::load(&path).unwrap();
@@ -41,7 +41,7 @@ fields = { "$..deep[*].x" = "name" }
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let key = prop::sample::select(vec![
-        "name", "cvv", "mobile", "card_no", "n", "deep", "x", "other",
+        "name", "cvv", "mobile", "card_no", "n", "deep", "x", "list", "other",
     ]);
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),

@@ -20,7 +20,7 @@ use super::limits::Limits;
 use super::lookup;
 use super::routes::{Params, unsafe_path};
 use super::upstream::{self, Outgoing};
-use crate::audit::{AuditDecision, AuditEvent, AuditField, AuditLog, Channel};
+use crate::audit::{AuditDecision, AuditEvent, AuditLog, Channel};
 use crate::policy::Consumer;
 use crate::serve::Registry;
 
@@ -315,7 +315,6 @@ fn record(
         (None, true) => AuditDecision::Masked,
         (None, false) => AuditDecision::Passed,
     };
-    let fields: Vec<AuditField> = ctx.report.fields.into_values().collect();
     log.record(AuditEvent {
         time: AuditEvent::now(),
         consumer: ctx.consumer.unwrap_or_else(|| "(unidentified)".into()),
@@ -323,7 +322,7 @@ fn record(
         channel: Channel::Http,
         client: Some(conn.peer.to_string()),
         source: ctx.route.into_iter().collect(),
-        fields,
+        fields: ctx.report.fields,
         rows: if reason.is_some() {
             0
         } else {
