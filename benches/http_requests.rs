@@ -227,6 +227,7 @@ async fn gateway(dir: &Path, upstream: SocketAddr) -> Running {
     let path = write_policy(dir, upstream);
     let options = ServeOptions {
         http_listen: Some("127.0.0.1:0".parse().expect("addr")),
+        admin_listen: None,
         grace: Some(Duration::from_secs(1)),
     };
     tuomin::serve::start(&path, options)

@@ -15,19 +15,25 @@
 //! - [`audit`]: the HMAC-chained audit trail: records, writer, verification.
 //! - [`report`]: the delegated-processing report and the self-inspection inventory.
 //! - [`staticmask`]: masking of CSV and JSON-lines files for hand-off to vendors.
-//! - [`demo`]: the demo bank: its schema and a generator of realistic, fictional data.
+//! - [`demo`]: the demo bank: its schema and a generator of realistic, fictional data;
+//!   the PostgreSQL the demo finds or starts; `tuomin demo` live (both gateways in
+//!   front of the bank, the commands to try, the self-check).
 //! - [`pg`]: the PostgreSQL gateway: wire-protocol codec (framing with size caps, one
 //!   file per message) and value codecs (text/binary per type OID); no I/O yet.
 //! - [`http`]: the HTTP/JSON gateway for vendors: identity (mTLS / API key), routes,
 //!   upstream, capped decoding, JSON masking by path and key name, lookups, limits.
-//! - [`serve`]: the running gateway: the live policy (reload on SIGHUP), the
-//!   connection registry that cuts a disabled consumer off, the listeners.
+//! - [`serve`]: the running gateway: the live policy (reload on SIGHUP or
+//!   `POST /reload`), the connection registry that cuts a disabled consumer off, the
+//!   listeners.
+//! - [`admin`]: operations: Prometheus metrics, `/healthz` and `/readyz`, the admin
+//!   listener of `[admin]`.
 //! - [`sample_api`]: the demo bank's JSON API, the upstream the demo stands in front of.
 //! - [`sql`]: the SQL gate: lineage analysis of every statement, refusal of every use
 //!   of a sensitive column the policy does not allow, masked-value lookup rewrites.
 //! - [`cli`]: the commands behind the `tuomin` binary.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod audit;
 pub mod cli;
 pub mod config;

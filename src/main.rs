@@ -19,10 +19,31 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The quick start: the demo bank, masked for every consumer of the demo policy.
+    /// The quick start: the demo bank behind both gateways (sample API, PostgreSQL
+    /// found or started, HTTP and PostgreSQL gateways); prints the psql and curl
+    /// commands to try as each consumer and runs until Ctrl-C.
     Demo {
         #[arg(long, default_value = "config/demo.toml")]
         config: PathBuf,
+        /// Start everything, check both gateways as two consumers, stop; exit non-zero
+        /// when a check fails.
+        #[arg(long, conflicts_with = "files_only")]
+        check: bool,
+        /// The file walkthrough only: masked CSV exports per consumer, no server.
+        #[arg(long)]
+        files_only: bool,
+        /// The PostgreSQL gateway's port (0: any free port).
+        #[arg(long, default_value_t = 6432)]
+        pg_port: u16,
+        /// The HTTP gateway's port (0: any free port).
+        #[arg(long, default_value_t = 8443)]
+        http_port: u16,
+        /// The sample API's port (0: any free port).
+        #[arg(long, default_value_t = 8080)]
+        api_port: u16,
+        /// The database the demo bank is loaded into (its five tables are replaced).
+        #[arg(long, default_value = tuomin::demo::postgres::load::DEMO_DATABASE)]
+        database: String,
     },
     /// Write the fictional demo bank (one file per table, or SQL that loads it).
     DemoData {
@@ -130,13 +151,20 @@ enum Command {
         command: AuditCommand,
     },
     /// Run the gateway: the listeners of the policy's `[http]` and `[postgres]` sections
-    /// (either may be absent); SIGHUP reloads the policy, SIGTERM / SIGINT stop it.
+    /// (either may be absent) and the admin listener of `[admin]` (metrics, health,
+    /// reload); SIGHUP or POST /reload reloads the policy, SIGTERM / SIGINT stop it.
     Serve {
         #[arg(long)]
         config: PathBuf,
         /// Listen here instead of `[http] listen`.
         #[arg(long)]
         http_listen: Option<std::net::SocketAddr>,
+        /// Listen here instead of `[admin] listen` (the policy must have `[admin]`).
+        #[arg(long)]
+        admin_listen: Option<std::net::SocketAddr>,
+        /// Log lines as text (default) or one JSON object per line.
+        #[arg(long, value_enum, default_value_t = LogFormatArg::Text)]
+        log_format: LogFormatArg,
     },
     /// Serve the demo bank's sample JSON API (plays the production upstream).
     SampleApi {
@@ -211,6 +239,12 @@ enum OutputFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum LogFormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum FileFormat {
     Csv,
     Jsonl,
@@ -234,7 +268,33 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<String> {
     match command {
-        Command::Demo { config } => cli::demo::run(&config),
+        Command::Demo {
+            config,
+            check,
+            files_only,
+            pg_port,
+            http_port,
+            api_port,
+            database,
+        } => {
+            let mode = match (check, files_only) {
+                (true, _) => cli::demo_live::Mode::Check,
+                (_, true) => cli::demo_live::Mode::FilesOnly,
+                _ => cli::demo_live::Mode::Live,
+            };
+            let args = cli::demo_live::DemoArgs {
+                config,
+                mode,
+                ports: tuomin::demo::live::ports::Ports {
+                    postgres: pg_port,
+                    http: http_port,
+                    api: api_port,
+                },
+                database,
+            };
+            cli::demo_live::run(&args, &mut std::io::stdout())?;
+            Ok(String::new())
+        }
         Command::DemoData {
             out,
             customers,
@@ -342,7 +402,17 @@ fn run(command: Command) -> anyhow::Result<String> {
         Command::Serve {
             config,
             http_listen,
-        } => cli::serve::serve(&config, http_listen),
+            admin_listen,
+            log_format,
+        } => cli::serve::serve(&cli::serve::ServeArgs {
+            config: &config,
+            http_listen,
+            admin_listen,
+            log_format: match log_format {
+                LogFormatArg::Text => cli::serve::LogFormat::Text,
+                LogFormatArg::Json => cli::serve::LogFormat::Json,
+            },
+        }),
         Command::SampleApi {
             listen,
             seed,

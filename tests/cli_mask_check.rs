@@ -12,9 +12,12 @@ customer_id,name,id_number,mobile,email,address,birth_date,password_hash,created
 2,欧阳娜娜,110101199003074477,15987654321,nana.oy@mail.cn,上海市浦东新区世纪大道100号,1990-03-07,$argon2id$v=19$m=65536$SECRETHASH2,2024-03-06 09:00:00+08,SH002
 ";
 
+/// The binary, with a deadline after which it is killed (these commands take well
+/// under a second).
 fn tuomin() -> Command {
     let mut cmd = Command::cargo_bin("tuomin").expect("binary");
-    cmd.env_remove("TUOMIN_MASTER_KEY");
+    cmd.env_remove("TUOMIN_MASTER_KEY")
+        .timeout(std::time::Duration::from_secs(120));
     cmd
 }
 
@@ -381,52 +384,4 @@ fn every_mask_run_is_audited_and_the_trail_verifies_until_tampered() {
     assert!(verify(true).contains("intact: 2 record(s)"));
     std::fs::write(&trail, text.replacen("\"rows\":2", "\"rows\":0", 1)).unwrap();
     assert!(verify(false).contains("audit.jsonl:1: record was altered"));
-}
-
-#[test]
-fn the_quick_start_runs_on_a_fresh_checkout_layout() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    std::fs::copy(
-        common::repo_root().join("config/demo.toml"),
-        dir.path().join("config/demo.toml"),
-    )
-    .unwrap();
-    let out = tuomin()
-        .current_dir(dir.path())
-        .arg("demo")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    for needle in [
-        "wrote master key k1",
-        "-- qa →",
-        "-- vendor_collections →",
-        "-- analyst →",
-        "-- offshore_hq →",
-        "audit trail intact: 4 record(s)",
-    ] {
-        assert!(text.contains(needle), "missing {needle}:\n{text}");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let key = dir.path().join(".tuomin/demo.key");
-        let mode = std::fs::metadata(key).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-    }
-    // A second run reuses the key: same pseudonyms.
-    let first =
-        std::fs::read_to_string(dir.path().join(".tuomin/masked/qa/customers.csv")).unwrap();
-    let again = tuomin()
-        .current_dir(dir.path())
-        .arg("demo")
-        .output()
-        .unwrap();
-    assert!(again.status.success());
-    assert!(!stdout(&again).contains("wrote master key"));
-    let second =
-        std::fs::read_to_string(dir.path().join(".tuomin/masked/qa/customers.csv")).unwrap();
-    assert_eq!(first, second);
 }

@@ -9,35 +9,10 @@ mod gw;
 
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
-use gw::{demo_env, get};
-
-/// Sends one keep-alive request on `stream` and reads its whole response; the status.
-async fn request(stream: &mut TcpStream, key: &str) -> u16 {
-    let req = format!("GET /api/customers/1 HTTP/1.1\r\nHost: gw\r\nx-api-key: {key}\r\n\r\n");
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut chunk).await.unwrap();
-        assert!(n > 0, "connection closed mid-response");
-        buf.extend_from_slice(&chunk[..n]);
-        let text = String::from_utf8_lossy(&buf);
-        if let Some(end) = text.find("\r\n\r\n") {
-            let head = &text[..end].to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length: "))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap();
-            if buf.len() >= end + 4 + length {
-                return text[9..12].parse().unwrap();
-            }
-        }
-    }
-}
+use gw::{demo_env, get, keep_alive_get as request};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabling_a_consumer_closes_its_open_connections_within_one_second() {

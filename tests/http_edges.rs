@@ -211,6 +211,7 @@ async fn shutdown_lets_requests_in_flight_finish_and_refuses_new_connections() {
     let options = ServeOptions {
         http_listen: Some(gw::loopback()),
         grace: Some(Duration::from_secs(20)),
+        ..Default::default()
     };
     let running = tuomin::serve::start(&path, options).await.expect("start");
     let addr = running.http_addr.expect("http");

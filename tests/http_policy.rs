@@ -146,6 +146,7 @@ fn unclassified_pass_on_a_route_needs_a_reason() {
 fn passwd_prints_a_key_and_only_its_hash_line() {
     let out = assert_cmd::Command::cargo_bin("tuomin")
         .unwrap()
+        .timeout(std::time::Duration::from_secs(120))
         .args(["passwd", "--api-key"])
         .output()
         .unwrap();

@@ -91,6 +91,7 @@ fn a_retired_version_makes_its_pseudonyms_irreversible() {
     let config = write_policy(dir.path(), V2);
     let out = Command::cargo_bin("tuomin")
         .unwrap()
+        .timeout(std::time::Duration::from_secs(120))
         .args(["keys", "retire", "--yes", "--key-id", "1", "--config"])
         .arg(&config)
         .output()
@@ -125,6 +126,7 @@ fn retiring_needs_confirmation_and_never_touches_the_current_key() {
     let run = |args: &[&str]| {
         Command::cargo_bin("tuomin")
             .unwrap()
+            .timeout(std::time::Duration::from_secs(120))
             .args(["keys", "retire", "--config"])
             .arg(&config)
             .args(args)
@@ -179,6 +181,7 @@ fn the_audit_trail_verifies_across_a_rotation_and_flags_a_retired_seal() {
         std::fs::write(&config, format!("version = 1\n{keys}{audit}\n{BODY}")).unwrap();
         let out = Command::cargo_bin("tuomin")
             .unwrap()
+            .timeout(std::time::Duration::from_secs(120))
             .args(["mask", "--consumer", "qa", "--source", "cards", "--config"])
             .arg(&config)
             .write_stdin(format!("card_no,status\n{CARD},active\n"))
@@ -196,6 +199,7 @@ fn the_audit_trail_verifies_across_a_rotation_and_flags_a_retired_seal() {
     let verify = || {
         Command::cargo_bin("tuomin")
             .unwrap()
+            .timeout(std::time::Duration::from_secs(120))
             .args(["audit", "verify", "--config"])
             .arg(&config)
             .arg(dir.path().join("audit.jsonl"))

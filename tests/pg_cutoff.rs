@@ -29,7 +29,7 @@ async fn disabling_a_consumer_closes_its_open_postgres_sessions_within_one_secon
     let path = demo_policy(&dir, server, "", "");
     let options = tuomin::serve::ServeOptions {
         http_listen: Some("127.0.0.1:0".parse().unwrap()),
-        grace: None,
+        ..Default::default()
     };
     let running = tuomin::serve::start(&path, options).await.expect("serve");
     let port = running.postgres_addr.expect("postgres listener").port();
@@ -44,7 +44,7 @@ async fn disabling_a_consumer_closes_its_open_postgres_sessions_within_one_secon
     );
     std::fs::write(&path, text).unwrap();
     let started = Instant::now();
-    let cut = running.live.reload().expect("reload");
+    let cut = running.live.reload().expect("reload").cut_off;
     assert!(cut >= 1, "the vendor's session is cut off");
     while !vendor.is_closed() {
         assert!(

@@ -449,3 +449,33 @@ fn a_json_key_with_an_unknown_category_is_refused() {
     let text = refused(&dir, &format!("{BASE}\n[json_keys]\npin = \"pinn\"\n"));
     assert!(text.contains("json.pin: unknown category pinn"), "{text}");
 }
+
+#[test]
+fn an_admin_listener_beyond_loopback_is_refused_with_its_line_unless_allowed() {
+    let dir = PolicyDir::new();
+    let body = format!("{BASE}\n[admin]\nlisten = \"0.0.0.0:9090\"\n");
+    let text = refused(&dir, &body);
+    let written = std::fs::read_to_string(dir.path().join("policy.toml")).unwrap();
+    let line = 1 + written
+        .lines()
+        .position(|l| l.starts_with("listen = \"0.0.0.0"))
+        .unwrap();
+    assert!(text.contains(&format!("policy.toml:{line}:")), "{text}");
+    assert!(text.contains("allow_remote = true"), "{text}");
+
+    let policy = loads(&dir, &format!("{body}allow_remote = true\n"));
+    let admin = policy.admin.expect("[admin]");
+    assert_eq!(admin.listen, "0.0.0.0:9090".parse().unwrap());
+}
+
+#[test]
+fn an_empty_admin_section_listens_on_loopback_9090() {
+    let dir = PolicyDir::new();
+    let policy = loads(&dir, &format!("{BASE}\n[admin]\n"));
+    let admin = policy.admin.expect("[admin]");
+    assert_eq!(admin.listen, "127.0.0.1:9090".parse().unwrap());
+    assert!(!admin.allow_remote);
+    assert!(loads(&dir, BASE).admin.is_none(), "no section, no listener");
+    let text = refused(&dir, &format!("{BASE}\n[admin]\nlisten = \"localhost\"\n"));
+    assert!(text.contains("not an address and port"), "{text}");
+}

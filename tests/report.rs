@@ -17,6 +17,7 @@ customer_id,name,mobile,branch_code
 
 fn tuomin() -> Command {
     let mut cmd = Command::cargo_bin("tuomin").expect("binary");
+    cmd.timeout(std::time::Duration::from_secs(120));
     cmd.env_remove("TUOMIN_MASTER_KEY");
     cmd
 }
@@ -125,6 +126,15 @@ fn a_tampered_trail_is_flagged_in_the_report() {
     assert!(out.contains("NOT intact"), "{out}");
 }
 
+/// Chromium under coreutils' `timeout` (killed after two minutes, so a wedged browser
+/// fails the test instead of hanging it).
+fn headless() -> std::process::Command {
+    let mut cmd = std::process::Command::new("timeout");
+    cmd.args(["-k", "10", "120"]).arg(chromium());
+    cmd.stdin(std::process::Stdio::null());
+    cmd
+}
+
 fn chromium() -> PathBuf {
     let path = PathBuf::from("/usr/bin/chromium");
     assert!(
@@ -149,7 +159,7 @@ fn render(html: &Path) -> (String, u64) {
         "--disable-sync",
     ];
     let url = format!("file://{}", html.display());
-    let dom = std::process::Command::new(chromium())
+    let dom = headless()
         .args(flags)
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(["--dump-dom", &url])
@@ -160,7 +170,7 @@ fn render(html: &Path) -> (String, u64) {
         "{}",
         String::from_utf8_lossy(&dom.stderr)
     );
-    let screenshot = std::process::Command::new(chromium())
+    let screenshot = headless()
         .args(flags)
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--screenshot={}", shot.display()))

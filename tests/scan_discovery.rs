@@ -33,6 +33,7 @@ fn scan(db: &str, config: Option<&std::path::Path>) -> Scan {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fragment.toml");
     let mut cmd = Command::cargo_bin("tuomin").unwrap();
+    cmd.timeout(std::time::Duration::from_secs(120));
     cmd.env_remove("PGPASSWORD")
         .args(["scan", "--upstream", &url(server, db), "--sample", SAMPLE])
         .arg("--out")

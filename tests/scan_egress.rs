@@ -56,6 +56,7 @@ fn mask(
 ) -> std::process::Output {
     Command::cargo_bin("tuomin")
         .expect("binary")
+        .timeout(std::time::Duration::from_secs(120))
         .env_remove("TUOMIN_MASTER_KEY")
         .args(["mask", "--config"])
         .arg(config)

@@ -26,6 +26,7 @@ fn write_bank(dir: &Path) -> DemoData {
 fn mask(config: &Path, consumer: &str, input: &Path, output: &Path, table: &str) {
     let out = Command::cargo_bin("tuomin")
         .unwrap()
+        .timeout(std::time::Duration::from_secs(120))
         .env_remove("TUOMIN_MASTER_KEY")
         .args(["mask", "--drop-refused", "--config"])
         .arg(config)

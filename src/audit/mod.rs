@@ -18,7 +18,7 @@ pub mod writer;
 
 pub use record::{AuditDecision, AuditEvent, AuditField, Channel};
 pub use verify::{Problem, ProblemKind, VerifyReport, verify_files};
-pub use writer::{AuditConfig, AuditLog, AuditMode, AuditSink};
+pub use writer::{AuditConfig, AuditLog, AuditMode, AuditSink, AuditStats};
 
 use crate::keys::{MasterKey, Purpose, SubKey};
 

@@ -64,7 +64,28 @@ struct Shared {
     failed: AtomicBool,
     written: AtomicU64,
     dropped: AtomicU64,
+    /// Writes that failed.
+    failures: AtomicU64,
+    /// Events handed over and not yet written (or failed): the writer's lag.
+    queued: AtomicU64,
     last_error: std::sync::Mutex<Option<String>>,
+}
+
+/// The writer's counters, as the metrics read them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuditStats {
+    /// Records written.
+    pub written: u64,
+    /// Records lost because the queue was full (best effort) or refused (required).
+    pub dropped: u64,
+    /// Writes that failed.
+    pub failures: u64,
+    /// Records waiting for the writer.
+    pub queued: u64,
+    /// False once a write has failed.
+    pub healthy: bool,
+    /// Whether a failure stops serving.
+    pub mode: AuditMode,
 }
 
 enum Message {
@@ -123,9 +144,12 @@ impl AuditLog {
         if self.shared.failed.load(Ordering::Acquire) && self.mode == AuditMode::Required {
             return Err(AuditError::Failed(self.last_error()));
         }
+        // Counted before the send, so the writer's decrement never comes first.
+        self.shared.queued.fetch_add(1, Ordering::Relaxed);
         match self.tx.try_send(Message::Event(Box::new(event))) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.shared.queued.fetch_sub(1, Ordering::Relaxed);
                 self.shared.dropped.fetch_add(1, Ordering::Relaxed);
                 tracing::error!("audit queue full or writer gone: a record was not written");
                 match self.mode {
@@ -155,6 +179,19 @@ impl AuditLog {
             self.shared.written.load(Ordering::Relaxed),
             self.shared.dropped.load(Ordering::Relaxed),
         )
+    }
+
+    /// Every counter of the writer, for the metrics and `/readyz`.
+    pub fn stats(&self) -> AuditStats {
+        let s = &self.shared;
+        AuditStats {
+            written: s.written.load(Ordering::Relaxed),
+            dropped: s.dropped.load(Ordering::Relaxed),
+            failures: s.failures.load(Ordering::Relaxed),
+            queued: s.queued.load(Ordering::Relaxed),
+            healthy: !s.failed.load(Ordering::Acquire),
+            mode: self.mode,
+        }
     }
 
     fn last_error(&self) -> String {
@@ -348,7 +385,10 @@ impl Writer {
     fn run(mut self, rx: Receiver<Message>) {
         while let Ok(message) = rx.recv() {
             match message {
-                Message::Event(event) => self.write(*event),
+                Message::Event(event) => {
+                    self.write(*event);
+                    self.shared.queued.fetch_sub(1, Ordering::Relaxed);
+                }
                 Message::Flush(done) => {
                     for output in &mut self.outputs {
                         if let Err(e) = output.sync() {
@@ -387,6 +427,7 @@ impl Writer {
 
 fn fail(shared: &Shared, error: &str) {
     tracing::error!(error, "audit trail write failed");
+    shared.failures.fetch_add(1, Ordering::Relaxed);
     shared.failed.store(true, Ordering::Release);
     if let Ok(mut last) = shared.last_error.lock() {
         *last = Some(error.to_owned());

@@ -1,8 +1,9 @@
-//! `tuomin demo`: the quick start. On the shipped demo policy it makes a master key
-//! (when there is none), generates the fictional demo bank, shows the review table,
-//! masks the bank's export for every consumer, shows what each one receives, and
-//! verifies the audit trail those runs wrote. Everything it writes goes under
-//! `.tuomin/` beside the policy's folder.
+//! `tuomin demo --files-only`: the file walkthrough of the demo (the live demo is
+//! [`super::demo_live`]). On the shipped demo policy it makes a master key (when
+//! there is none), generates the fictional demo bank, shows the review table, masks
+//! the bank's export for every consumer, shows what each one receives, and verifies
+//! the audit trail those runs wrote. Nothing is started. Everything it writes goes
+//! under `.tuomin/` beside the policy's folder.
 //!
 //! `tuomin demo-data` writes the generated bank alone (CSV, JSON lines or SQL).
 
@@ -107,7 +108,7 @@ pub fn run(config: &Path) -> Result<String> {
 
 /// `.tuomin/` beside the policy's folder (the repository root for `config/demo.toml`),
 /// where the demo policy also keeps its key and audit trail.
-fn demo_home(config: &Path) -> PathBuf {
+pub(super) fn demo_home(config: &Path) -> PathBuf {
     let dir = config
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -120,7 +121,7 @@ fn demo_home(config: &Path) -> PathBuf {
 }
 
 /// Creates the policy's master key file when neither it nor the key variable exists.
-fn ensure_key(config: &Path, out: &mut String) -> Result<()> {
+pub(super) fn ensure_key(config: &Path, out: &mut String) -> Result<()> {
     let text = std::fs::read_to_string(config)
         .with_context(|| format!("cannot read {}", config.display()))?;
     let table: toml::Table = text.parse().context("the policy is not valid TOML")?;
@@ -178,7 +179,7 @@ fn mask_for(
     Ok(path)
 }
 
-fn audit_file(policy: &crate::policy::Policy) -> Option<PathBuf> {
+pub(super) fn audit_file(policy: &crate::policy::Policy) -> Option<PathBuf> {
     policy.audit.as_ref()?.sinks.iter().find_map(|s| match s {
         crate::audit::AuditSink::File { path, .. } => Some(path.clone()),
         crate::audit::AuditSink::Stdout => None,

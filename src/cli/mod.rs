@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod check;
 pub mod demo;
+pub mod demo_live;
 pub mod explain;
 pub mod keygen;
 pub mod keys;

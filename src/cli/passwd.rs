@@ -1,13 +1,11 @@
 //! `tuomin passwd --api-key`: a new random API key, and the hash line the policy holds.
 
-use rand::RngCore;
+use crate::config::http::{hash_api_key, new_api_key};
 
 /// A new key (32 random bytes, hex, prefixed `tmk_`) and its policy line.
 pub fn api_key() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let key = format!("tmk_{}", hex::encode(bytes));
-    let hash = crate::config::http::hash_api_key(&key);
+    let key = new_api_key();
+    let hash = hash_api_key(&key);
     format!(
         "key: {key}\n\
          # Give the key to the consumer once; keep only the hash in the policy:\n\

@@ -84,9 +84,13 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
     validate::unclassified(&file.defaults, p);
     let audit = file.audit.as_ref().and_then(|a| audit_config(a, p));
     let postgres = super::postgres::compile(&file, p).map(Arc::new);
+    let admin = file
+        .admin
+        .as_ref()
+        .and_then(|a| super::admin::compile(a, p));
 
     let keyring = keyring?;
-    let mut resolved_rules = BTreeMap::new();
+    let mut resolved_rules = crate::policy::Rules::default();
     for consumer in consumers.values() {
         for field in dictionary.values().flat_map(|t| t.values()) {
             let category = &categories[&field.category];
@@ -95,7 +99,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
             let decision = decide(consumer, field, category, &resolved, &keyring.current, p);
             let previous = previous_transforms(consumer, field, &resolved, &keyring);
             resolved_rules.insert(
-                (consumer.name.clone(), field.source.clone()),
+                &consumer.name,
                 FieldRule {
                     field: field.clone(),
                     grade: category.grade,
@@ -135,6 +139,7 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         http,
         sql: (&file.sql).into(),
         postgres,
+        admin,
     })
 }
 

@@ -273,6 +273,15 @@ pub fn parse_key_hash(text: &str) -> Option<[u8; 32]> {
     bytes.try_into().ok()
 }
 
+/// A new random API key: 32 random bytes, hex, prefixed `tmk_`. Only its
+/// [`hash_api_key`] belongs in a policy.
+pub fn new_api_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("tmk_{}", hex::encode(bytes))
+}
+
 /// The hash line of an API key, as written in the policy.
 pub fn hash_api_key(key: &str) -> String {
     format!("sha256:{}", hex::encode(api_key_digest(key)))

@@ -1,7 +1,9 @@
 //! The policy file: its TOML schema ([`schema`]), loading with file-and-line errors
 //! ([`load`]), and the checks that refuse a dangerous policy before it takes effect
-//! ([`validate`]). [`postgres`] is the PostgreSQL gateway's section. A policy that fails any check never becomes the running policy.
+//! ([`validate`]). [`postgres`] is the PostgreSQL gateway's section, [`admin`] the
+//! operations listener's. A policy that fails any check never becomes the running policy.
 
+pub mod admin;
 mod compile;
 mod error;
 pub mod http;

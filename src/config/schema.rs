@@ -77,6 +77,8 @@ pub struct PolicyFile {
     pub sql: super::sql::SqlSection,
     /// The PostgreSQL gateway (see [`super::postgres`]).
     pub postgres: Option<super::postgres::PostgresDef>,
+    /// The operations listener: metrics, health, reload (see [`super::admin`]).
+    pub admin: Option<super::admin::AdminDef>,
 }
 
 /// `[audit]`: where the tamper-evident trail is written.

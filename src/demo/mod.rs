@@ -5,9 +5,14 @@
 //! lines. Table and column names are stable: the demo policy, tests and docs use them.
 //!
 //! Layout: `generate` (the records and the generator), `values` (one generator per
-//! kind of value, and their check digits), `write` (SQL, CSV and JSON-lines writers).
+//! kind of value, and their check digits), `write` (SQL, CSV and JSON-lines writers);
+//! `postgres` (the PostgreSQL the live demo finds or starts, and the bank loaded into
+//! it) and `live` (`tuomin demo`: both gateways in front of the bank, the printed
+//! commands, the self-check).
 
 pub mod generate;
+pub mod live;
+pub mod postgres;
 pub mod values;
 pub mod write;
 

@@ -145,6 +145,12 @@ impl DemoData {
     /// `INSERT` statements for every table, in load order, in one transaction.
     pub fn write_sql<W: Write>(&self, w: &mut W) -> io::Result<()> {
         writeln!(w, "BEGIN;")?;
+        self.write_inserts(w)?;
+        writeln!(w, "COMMIT;")
+    }
+
+    /// The `INSERT` statements alone (no transaction), tables in load order.
+    pub fn write_inserts<W: Write>(&self, w: &mut W) -> io::Result<()> {
         for table in Table::ALL {
             let columns = table.columns().join(", ");
             for batch in self.rows(table).chunks(INSERT_BATCH) {
@@ -156,7 +162,7 @@ impl DemoData {
                 }
             }
         }
-        writeln!(w, "COMMIT;")
+        Ok(())
     }
 
     /// One table as CSV, with a header row of its column names.

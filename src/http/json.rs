@@ -17,7 +17,7 @@ use super::plan::{MaskPlan, Rule};
 use crate::audit::AuditField;
 use crate::config::http::C3Mode;
 use crate::policy::{Decision, Refusal};
-use crate::transform::{Context, Transform, TransformError};
+use crate::transform::{Context, Transform, TransformError, TransformTally};
 
 /// What masking a body found, for the audit record.
 #[derive(Debug, Default)]
@@ -27,6 +27,8 @@ pub struct Report {
     /// what was done.
     pub fields: Vec<Arc<AuditField>>,
     pub transformed: bool,
+    /// Values transformed, by transform (for the metrics).
+    pub values: TransformTally,
     /// Rules already noted, by their index in the plan.
     seen: Vec<bool>,
 }
@@ -127,6 +129,7 @@ pub fn mask_ndjson(plan: &MaskPlan, body: &[u8]) -> Result<(Vec<u8>, Report), Ma
         out.push(b'\n');
         report.records += 1;
         report.transformed |= line_report.transformed;
+        report.values.merge(&line_report.values);
         for field in &line_report.fields {
             report.add_field(field);
         }
@@ -307,8 +310,7 @@ impl<'p> Walker<'p, '_> {
                 .or_else(|_| out.parse::<bool>().map(Value::Bool))
                 .unwrap_or(Value::String(out)),
         };
-        note(self.report, rule);
-        self.report.transformed = true;
+        transformed(self.report, rule, transform.name());
         Ok(Verdict::Keep)
     }
 }
@@ -328,6 +330,13 @@ pub(super) fn apply_text(
             source_name: rule.source.clone(),
             error,
         })
+}
+
+/// Records a value transformed by `rule`: the field (once), and the count.
+pub(super) fn transformed(report: &mut Report, rule: &Rule, transform: &'static str) {
+    note(report, rule);
+    report.transformed = true;
+    report.values.add(transform);
 }
 
 /// Records, once per rule, the field and what was done to it.

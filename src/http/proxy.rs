@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -13,13 +14,15 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 
 use super::body::{self, BodyError};
-use super::error::GatewayError;
+use super::error::{Fault, GatewayError};
 use super::gateway::{Gateway, Route};
 use super::json::{Report, mask_json, mask_ndjson};
 use super::limits::Limits;
 use super::lookup;
 use super::routes::{Params, unsafe_path};
 use super::upstream::{self, Outgoing};
+use crate::admin::Metrics;
+use crate::admin::metrics::UNIDENTIFIED;
 use crate::audit::{AuditDecision, AuditEvent, AuditLog, Channel};
 use crate::policy::Consumer;
 use crate::serve::Registry;
@@ -30,6 +33,7 @@ pub struct Shared {
     pub limits: Limits,
     pub registry: Arc<Registry>,
     pub audit: Option<AuditLog>,
+    pub metrics: Arc<Metrics>,
 }
 
 /// What the connection knows about its client.
@@ -56,6 +60,7 @@ pub async fn handle(
     conn: Arc<ConnInfo>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let started = Instant::now();
     let gateway = shared.gateway.load_full();
     let mut ctx = Ctx {
         consumer: None,
@@ -69,13 +74,33 @@ pub async fn handle(
         Ok(response) => (response, None),
         Err(e) => {
             tracing::info!(code = e.code(), fault = ?e.fault(), consumer = ctx.consumer.as_deref(), "request refused");
+            if e.fault() == Fault::Upstream {
+                shared.metrics.upstream_error(Channel::Http, e.code());
+            }
             (e.to_response(), Some(e.to_string()))
         }
     };
-    if record(&shared, &gateway, &conn, ctx, reason).is_err() {
-        return Ok(GatewayError::Audit.to_response());
-    }
+    let decision = decision(reason.is_some(), ctx.report.transformed);
+    let consumer = ctx.consumer.clone();
+    let metrics = &shared.metrics;
+    metrics.transformed(Channel::Http, &mut ctx.report.values);
+    let recorded = record(&shared, &gateway, &conn, ctx, reason);
+    let (response, decision) = match recorded {
+        Ok(()) => (response, decision),
+        Err(_) => (GatewayError::Audit.to_response(), AuditDecision::Refused),
+    };
+    let consumer = consumer.as_deref().unwrap_or(UNIDENTIFIED);
+    metrics.request(consumer, decision, started.elapsed());
     Ok(response)
+}
+
+/// What was decided for a request: refused, or its body had a value transformed.
+fn decision(refused: bool, transformed: bool) -> AuditDecision {
+    match (refused, transformed) {
+        (true, _) => AuditDecision::Refused,
+        (false, true) => AuditDecision::Masked,
+        (false, false) => AuditDecision::Passed,
+    }
 }
 
 /// What admission found: the route, its path parameters, and the consumer.
@@ -310,11 +335,7 @@ fn record(
     let Some(log) = &shared.audit else {
         return Ok(());
     };
-    let decision = match (&reason, ctx.report.transformed) {
-        (Some(_), _) => AuditDecision::Refused,
-        (None, true) => AuditDecision::Masked,
-        (None, false) => AuditDecision::Passed,
-    };
+    let decision = decision(reason.is_some(), ctx.report.transformed);
     log.record(AuditEvent {
         time: AuditEvent::now(),
         consumer: ctx.consumer.unwrap_or_else(|| "(unidentified)".into()),

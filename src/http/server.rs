@@ -22,6 +22,7 @@ use super::gateway::Gateway;
 use super::identity::cert_names;
 use super::limits::Limits;
 use super::proxy::{ConnInfo, Shared, handle};
+use crate::admin::Metrics;
 use crate::audit::AuditLog;
 use crate::policy::Policy;
 use crate::serve::{CloseSignal, Registry};
@@ -40,6 +41,7 @@ impl HttpServer {
         policy: Arc<Policy>,
         registry: Arc<Registry>,
         audit: Option<AuditLog>,
+        metrics: Arc<Metrics>,
         listen: Option<SocketAddr>,
     ) -> Result<HttpServer, String> {
         let gateway = Gateway::build(policy)?;
@@ -58,6 +60,7 @@ impl HttpServer {
                 limits: Limits::default(),
                 registry,
                 audit,
+                metrics,
             }),
             listener,
             tls,

@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use super::json::{MaskError, Report, apply_text, note};
+use super::json::{MaskError, Report, apply_text, note, transformed};
 use super::jsonpath::{Elem, display};
 use super::plan::{MaskPlan, Rule};
 use crate::config::http::C3Mode;
@@ -373,8 +373,7 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
             Some(out) => write_string(&mut self.out, &out),
         }
         self.mark = end;
-        note(self.report, rule);
-        self.report.transformed = true;
+        transformed(self.report, rule, transform.name());
         Ok(())
     }
 

@@ -33,6 +33,9 @@ pub enum PgError {
     /// The upstream could not be reached or refused tuomin's login.
     #[error("upstream: {0}")]
     Upstream(String),
+    /// The upstream closed the connection (normal once the client has left).
+    #[error("upstream: the upstream closed the connection")]
+    UpstreamClosed,
     /// The upstream sent something tuomin cannot read.
     #[error("upstream protocol: {0}")]
     UpstreamProtocol(String),
@@ -48,6 +51,9 @@ pub enum PgError {
     /// The gateway is shutting down.
     #[error("terminating connection: tuomin is shutting down")]
     Shutdown,
+    /// The audit trail cannot be written and audit is required: the session ends.
+    #[error("{0}")]
+    Audit(String),
 }
 
 impl PgError {
@@ -58,9 +64,11 @@ impl PgError {
             | PgError::ClientProtocol(_)
             | PgError::Auth(_)
             | PgError::StartupRefused(_) => Fault::Client,
-            PgError::Upstream(_) | PgError::UpstreamProtocol(_) => Fault::Upstream,
+            PgError::Upstream(_) | PgError::UpstreamClosed | PgError::UpstreamProtocol(_) => {
+                Fault::Upstream
+            }
             PgError::Tls(_) | PgError::Io(_) => Fault::Client,
-            PgError::Encode(_) | PgError::Shutdown => Fault::Gateway,
+            PgError::Encode(_) | PgError::Shutdown | PgError::Audit(_) => Fault::Gateway,
         }
     }
 
@@ -71,7 +79,10 @@ impl PgError {
             PgError::ClientFrame(_) | PgError::ClientProtocol(_) => SqlState::PROTOCOL_VIOLATION,
             PgError::Auth(_) => SqlState::INVALID_PASSWORD,
             PgError::StartupRefused(_) => SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
-            PgError::Upstream(_) | PgError::UpstreamProtocol(_) => SqlState::CONNECTION_FAILURE,
+            PgError::Upstream(_)
+            | PgError::UpstreamClosed
+            | PgError::UpstreamProtocol(_)
+            | PgError::Audit(_) => SqlState::CONNECTION_FAILURE,
             PgError::Tls(_) | PgError::Io(_) => SqlState::PROTOCOL_VIOLATION,
             PgError::Encode(_) => SqlState::INTERNAL_ERROR,
             PgError::Shutdown => SqlState::ADMIN_SHUTDOWN,

@@ -12,6 +12,7 @@ mod decision;
 mod grade;
 mod lookup;
 mod model;
+mod rules;
 pub mod taxonomy;
 
 pub use action::Action;
@@ -19,3 +20,4 @@ pub use decision::{Decision, Refusal, RuleOrigin};
 pub use grade::{Grade, Scenario};
 pub use lookup::{Candidate, LookupError};
 pub use model::{Access, Category, Consumer, Field, FieldRule, Policy};
+pub(crate) use rules::Rules;

@@ -1,5 +1,6 @@
 //! The compiled policy's model: what `config::load` builds and the gateways read.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -97,7 +98,7 @@ pub struct Policy {
     pub dictionary: BTreeMap<String, BTreeMap<String, Field>>,
     pub consumers: BTreeMap<String, Consumer>,
     /// (consumer, `schema.table.column`) → resolved rule.
-    pub(crate) rules: BTreeMap<(String, String), FieldRule>,
+    pub(crate) rules: super::rules::Rules,
     pub(crate) keyring: crate::keys::Keyring,
     /// Under `unclassified = "scan"`: consumer → its egress scanner (empty otherwise).
     pub(crate) scanners: BTreeMap<String, Arc<EgressScanner>>,
@@ -109,6 +110,8 @@ pub struct Policy {
     pub sql: crate::config::SqlSettings,
     /// The PostgreSQL gateway's settings; `None` without a `[postgres]` section.
     pub postgres: Option<Arc<crate::config::postgres::PostgresSettings>>,
+    /// The operations listener; `None` without an `[admin]` section.
+    pub admin: Option<crate::config::admin::AdminSettings>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -134,7 +137,7 @@ impl Policy {
 
     /// The resolved rule of a classified field for a consumer.
     pub fn field_rule(&self, consumer: &str, source: &str) -> Option<&FieldRule> {
-        self.rules.get(&(consumer.to_owned(), source.to_owned()))
+        self.rules.get(consumer, source)
     }
 
     /// The key new audit records are sealed with (from the current master key).
@@ -164,31 +167,47 @@ impl Policy {
     /// What happens to values of `schema.table.column` for `consumer`.
     /// An unknown consumer or a disabled one is refused everything.
     pub fn decide(&self, consumer: &str, table: &str, column: &str) -> Decision {
-        let source = format!("{table}.{column}");
-        let Some(who) = self.consumers.get(consumer) else {
-            return Decision::Refuse(Refusal {
-                message: format!("consumer {consumer} is not in the policy"),
-                field: source,
+        self.decision(consumer, table, column).into_owned()
+    }
+
+    /// Whether values of `schema.table.column` leave unchanged for `consumer` (what
+    /// [`Policy::decide`] says, without allocating for classified fields).
+    pub fn passes(&self, consumer: &str, table: &str, column: &str) -> bool {
+        matches!(
+            self.decision(consumer, table, column).as_ref(),
+            Decision::Pass { .. }
+        )
+    }
+
+    /// [`Policy::decide`], borrowed from the resolved rule when there is one.
+    pub fn decision(&self, consumer: &str, table: &str, column: &str) -> Cow<'_, Decision> {
+        let refuse = |message: String| {
+            Cow::Owned(Decision::Refuse(Refusal {
+                message,
+                field: format!("{table}.{column}"),
                 grade: None,
                 origin: RuleOrigin::Disabled,
-            });
+            }))
+        };
+        let Some(who) = self.consumers.get(consumer) else {
+            return refuse(format!("consumer {consumer} is not in the policy"));
         };
         if !who.enabled {
-            return Decision::Refuse(Refusal {
-                message: format!("consumer {consumer} is disabled"),
-                field: source,
-                grade: None,
-                origin: RuleOrigin::Disabled,
-            });
+            return refuse(format!("consumer {consumer} is disabled"));
         }
-        match self.rules.get(&(consumer.to_owned(), source)) {
-            Some(rule) => rule.decision.clone(),
+        match self.rules.get_column(consumer, table, column) {
+            Some(rule) => Cow::Borrowed(&rule.decision),
             None => match self.scanners.get(consumer) {
-                Some(scanner) if self.unclassified == Unclassified::Scan => Decision::Transform {
-                    transform: scanner.clone(),
+                Some(scanner) if self.unclassified == Unclassified::Scan => {
+                    Cow::Owned(Decision::Transform {
+                        transform: scanner.clone(),
+                        origin: RuleOrigin::Unclassified,
+                    })
+                }
+                _ if self.unclassified == Unclassified::Pass => Cow::Owned(Decision::Pass {
                     origin: RuleOrigin::Unclassified,
-                },
-                _ => self.unclassified_decision(&format!("{table}.{column}")),
+                }),
+                _ => Cow::Owned(self.unclassified_decision(&format!("{table}.{column}"))),
             },
         }
     }

@@ -1,5 +1,5 @@
 //! The demo bank's sample JSON API, served in-process so the HTTP gateway has a real
-//! upstream to stand in front of (`tuomin sample-api`, and later `tuomin demo`).
+//! upstream to stand in front of (`tuomin sample-api`, and `tuomin demo`).
 //! It plays production: it returns everything, C3 included.
 //!
 //! - `GET /api/customers?limit=N[&mobile=M]` → `{"data": [...], "count": n}`

@@ -1,116 +1,61 @@
 //! `tuomin serve`: the running gateway. One policy, held in an `ArcSwap`, and the
-//! listeners it configures (`[http]` and `[postgres]`; either may be absent). The
-//! PostgreSQL sessions read the live policy on every statement; the HTTP listener
-//! swaps its prepared snapshot on reload.
+//! listeners it configures (`[http]` and `[postgres]`; either may be absent, not
+//! both), plus the admin listener of `[admin]`. The PostgreSQL sessions read the live
+//! policy on every statement; the HTTP listener swaps its prepared snapshot on reload.
 //!
 //! - [`registry`]: open connections (HTTP and PostgreSQL) by consumer, for cut-off.
-//! - [`Live`]: the running policy, and reload: the new policy is loaded and validated,
-//!   every listener prepares its snapshot from it, and only when all succeed is it
-//!   swapped in; then the connections of consumers disabled or removed are closed.
-//!   An invalid policy is refused, logged, and the running one kept.
-//! - [`run`]: the process: listeners, SIGHUP → reload, SIGINT/SIGTERM → graceful stop.
+//! - [`live`]: the running policy and reload (validated first, refused when invalid,
+//!   then cut-off); one code path for SIGHUP and `POST /reload`.
+//! - [`start`] / [`run`]: the process: listeners, metrics, readiness, the admin
+//!   listener, SIGHUP → reload, SIGINT/SIGTERM → not ready, drain, stop.
 
+mod live;
 mod registry;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
+pub use live::{Listener, Live, ReloadError, Reloaded};
 pub use registry::{CloseSignal, Registry};
 
+use crate::admin::probe::Probe;
+use crate::admin::{AdminServer, AdminState, Metrics, Readiness};
 use crate::audit::AuditLog;
 use crate::policy::Policy;
-
-/// A listener that follows policy reloads.
-pub trait Listener: Send + Sync {
-    fn name(&self) -> &'static str;
-    /// Builds what the listener needs from `policy`; the returned closure swaps it in.
-    fn prepare(&self, policy: Arc<Policy>) -> Result<Box<dyn FnOnce() + Send>, String>;
-}
-
-/// The running policy, its listeners and the connection registry.
-pub struct Live {
-    path: PathBuf,
-    pub policy: ArcSwap<Policy>,
-    pub registry: Arc<Registry>,
-    listeners: std::sync::Mutex<Vec<Box<dyn Listener>>>,
-}
-
-impl Live {
-    pub fn new(path: &Path, policy: Arc<Policy>) -> Live {
-        Live {
-            path: path.to_owned(),
-            policy: ArcSwap::new(policy),
-            registry: Arc::new(Registry::default()),
-            listeners: std::sync::Mutex::new(Vec::new()),
-        }
-    }
-
-    pub fn add_listener(&self, listener: Box<dyn Listener>) {
-        self.lock().push(listener);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Box<dyn Listener>>> {
-        match self.listeners.lock() {
-            Ok(l) => l,
-            Err(poisoned) => poisoned.into_inner(),
-        }
-    }
-
-    /// Reloads the policy file. On error the running policy stays and the error says why.
-    /// On success returns the number of connections cut off.
-    pub fn reload(&self) -> Result<usize, String> {
-        let policy = crate::config::load(&self.path).map_err(|e| e.to_string())?;
-        let policy = Arc::new(policy);
-        let listeners = self.lock();
-        let mut commits = Vec::new();
-        for l in listeners.iter() {
-            commits.push(
-                l.prepare(policy.clone())
-                    .map_err(|e| format!("{} listener: {e}", l.name()))?,
-            );
-        }
-        for commit in commits {
-            commit();
-        }
-        self.policy.store(policy.clone());
-        let cut = self
-            .registry
-            .cut_off(|c| !policy.consumer(c).is_some_and(|c| c.enabled));
-        Ok(cut)
-    }
-}
-
-impl crate::pg::session::PolicySource for Live {
-    fn current(&self) -> Arc<Policy> {
-        self.policy.load_full()
-    }
-}
 
 /// Options of `tuomin serve` (addresses override the policy, for tests and demos).
 #[derive(Clone, Debug, Default)]
 pub struct ServeOptions {
     pub http_listen: Option<SocketAddr>,
+    /// Listen here instead of `[admin] listen` (only when `[admin]` is present).
+    pub admin_listen: Option<SocketAddr>,
     pub grace: Option<Duration>,
 }
 
-/// A started gateway: addresses, the live policy, and the stop switch.
+/// A started gateway: addresses, the live policy, and the stop switches.
 pub struct Running {
     pub http_addr: Option<SocketAddr>,
     pub postgres_addr: Option<SocketAddr>,
+    pub admin_addr: Option<SocketAddr>,
     pub live: Arc<Live>,
+    pub readiness: Arc<Readiness>,
     stop: watch::Sender<bool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    tasks: Vec<JoinHandle<()>>,
+    admin_stop: watch::Sender<bool>,
+    admin_tasks: Vec<JoinHandle<()>>,
     audit: Option<AuditLog>,
 }
 
 impl Running {
-    /// Stops accepting, drains, and waits for the listeners.
+    /// Turns not ready, stops accepting, drains, and waits for the listeners; the
+    /// admin listener answers (503 on `/readyz`) until the gateways have stopped.
     pub async fn shutdown(self) {
+        self.readiness.draining();
         let _ = self.stop.send(true);
         for task in self.tasks {
             let _ = task.await;
@@ -118,13 +63,32 @@ impl Running {
         if let Some(log) = self.audit {
             log.flush();
         }
+        let _ = self.admin_stop.send(true);
+        for task in self.admin_tasks {
+            let _ = task.await;
+        }
     }
 }
 
 /// Loads the policy and starts its listeners (on the current tokio runtime).
 pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, String> {
     let policy = Arc::new(crate::config::load(config).map_err(|e| e.to_string())?);
-    if policy.http.is_none() && policy.postgres.is_none() {
+    // Bound first: a port in use stops the start before any gateway runs.
+    let admin_server = match (&policy.admin, options.admin_listen) {
+        (Some(admin), listen) => Some(AdminServer::bind(listen.unwrap_or(admin.listen)).await?),
+        (None, Some(_)) => {
+            return Err("--admin-listen needs an [admin] section in the policy".into());
+        }
+        (None, None) => None,
+    };
+    let mut names = Vec::new();
+    if policy.http.is_some() {
+        names.push("http");
+    }
+    if policy.postgres.is_some() {
+        names.push("postgres");
+    }
+    if names.is_empty() {
         return Err("the policy configures no listener; add [http] or [postgres]".into());
     }
     let audit = match &policy.audit {
@@ -136,7 +100,10 @@ pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, Stri
             None
         }
     };
-    let live = Arc::new(Live::new(config, policy.clone()));
+    let metrics = Arc::new(Metrics::new(audit.clone()));
+    let live = Arc::new(Live::new(config, policy.clone(), metrics.clone()));
+    let check_upstream = policy.postgres.is_some() && policy.admin.is_some();
+    let readiness = Arc::new(Readiness::new(&names, check_upstream, audit.clone()));
     let (stop, stop_rx) = watch::channel(false);
     let grace = options.grace.unwrap_or(Duration::from_secs(10));
     let mut tasks = Vec::new();
@@ -146,12 +113,14 @@ pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, Stri
             policy.clone(),
             live.registry.clone(),
             audit.clone(),
+            metrics.clone(),
             options.http_listen,
         )
         .await?;
         http_addr = Some(server.local_addr().map_err(|e| e.to_string())?);
         live.add_listener(Box::new(server.reloader()));
         tasks.push(tokio::spawn(server.run(stop_rx.clone(), grace)));
+        readiness.bound("http");
     }
     let mut postgres_addr = None;
     if let Some(settings) = policy.postgres.clone() {
@@ -159,19 +128,46 @@ pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, Stri
         let mut ctx = crate::pg::server::ServerCtx::new(settings.clone(), source, audit.clone())
             .map_err(|e| e.to_string())?;
         ctx.registry = Some(live.registry.clone());
+        ctx.metrics = metrics.clone();
         let listener = tokio::net::TcpListener::bind(&settings.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
         postgres_addr = Some(listener.local_addr().map_err(|e| e.to_string())?);
         let run = crate::pg::server::run(listener, Arc::new(ctx), stop_rx.clone());
         tasks.push(tokio::spawn(run));
+        readiness.bound("postgres");
+    }
+    let (admin_stop, admin_stop_rx) = watch::channel(false);
+    let mut admin_tasks = Vec::new();
+    let mut admin_addr = None;
+    if let (Some(admin), Some(server)) = (&policy.admin, admin_server) {
+        admin_addr = Some(server.local_addr().map_err(|e| e.to_string())?);
+        let state = AdminState {
+            live: live.clone(),
+            readiness: readiness.clone(),
+        };
+        admin_tasks.push(tokio::spawn(server.run(state, admin_stop_rx.clone())));
+        if let Some(pg) = &policy.postgres {
+            let probe = Probe {
+                host: pg.upstream.host.clone(),
+                port: pg.upstream.port,
+                every: admin.upstream_check,
+                readiness: readiness.clone(),
+                metrics: metrics.clone(),
+            };
+            admin_tasks.push(tokio::spawn(probe.run(admin_stop_rx)));
+        }
     }
     Ok(Running {
         http_addr,
         postgres_addr,
+        admin_addr,
         live,
+        readiness,
         stop,
         tasks,
+        admin_stop,
+        admin_tasks,
         audit,
     })
 }
@@ -179,32 +175,33 @@ pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, Stri
 /// `tuomin serve`: runs until SIGINT or SIGTERM; SIGHUP reloads the policy.
 pub async fn run(config: &Path, options: ServeOptions) -> Result<(), String> {
     let running = start(config, options).await?;
+    let policy: Arc<Policy> = running.live.policy.load_full();
+    tracing::info!(version = %policy.version, "policy loaded");
     if let Some(addr) = running.http_addr {
         tracing::info!(%addr, "HTTP gateway listening");
-        eprintln!("tuomin: HTTP gateway listening on {addr}");
     }
     if let Some(addr) = running.postgres_addr {
-        tracing::info!(%addr, "postgres gateway listening");
-        eprintln!("tuomin: PostgreSQL gateway listening on {addr}");
+        tracing::info!(%addr, "PostgreSQL gateway listening");
+    }
+    if let Some(addr) = running.admin_addr {
+        tracing::info!(%addr, "admin listener (metrics, health, reload) listening");
     }
     signals(&running.live).await.map_err(|e| e.to_string())?;
-    tracing::info!("stopping: draining connections");
+    tracing::info!("stopping: not ready any more, draining connections");
     running.shutdown().await;
     Ok(())
 }
 
 #[cfg(unix)]
-async fn signals(live: &Live) -> std::io::Result<()> {
+async fn signals(live: &Arc<Live>) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     loop {
         tokio::select! {
-            _ = hup.recv() => match live.reload() {
-                Ok(cut) => tracing::info!(cut_off = cut, "policy reloaded"),
-                Err(e) => tracing::error!(error = %e, "policy reload refused; the running policy stays"),
-            },
+            // The outcome is logged and counted by the reload itself.
+            _ = hup.recv() => { let _ = live.reload_blocking().await; }
             _ = term.recv() => return Ok(()),
             _ = int.recv() => return Ok(()),
         }
@@ -212,6 +209,6 @@ async fn signals(live: &Live) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-async fn signals(_live: &Live) -> std::io::Result<()> {
+async fn signals(_live: &Arc<Live>) -> std::io::Result<()> {
     tokio::signal::ctrl_c().await
 }

@@ -100,8 +100,15 @@ impl<'a> Analyser<'a> {
     }
 
     /// The lineage of `column` of a base relation (table, partition, foreign table, a
-    /// view classified in the dictionary, or a system catalog).
-    pub fn base_column(&mut self, relation: &Relation, column: &str) -> Lineage {
+    /// view classified in the dictionary, or a system catalog); `classifying` is
+    /// [`Analyser::classifying_table`] of the relation with its text, found once for
+    /// all its columns.
+    pub fn base_column(
+        &mut self,
+        relation: &Relation,
+        classifying: &(QualifiedName, String),
+        column: &str,
+    ) -> Lineage {
         let described = ColumnName {
             relation: relation.name.clone(),
             column: column.to_owned(),
@@ -117,12 +124,11 @@ impl<'a> Analyser<'a> {
                 sensitivity,
             });
         }
-        let classifying = self.classifying_table(relation);
         let source = ColumnName {
-            relation: classifying,
+            relation: classifying.0.clone(),
             column: column.to_owned(),
         };
-        let sensitivity = self.sensitivity(&source);
+        let sensitivity = self.sensitivity(&source, &classifying.1);
         Lineage::Bare(ColumnRef {
             source,
             described: Some(described),
@@ -147,7 +153,7 @@ impl<'a> Analyser<'a> {
 
     /// The table whose dictionary entry classifies `relation`'s columns: itself, or
     /// the nearest parent (inheritance, partitions) the dictionary knows.
-    fn classifying_table(&self, relation: &Relation) -> QualifiedName {
+    pub fn classifying_table(&self, relation: &Relation) -> QualifiedName {
         let mut pending = vec![relation.name.clone()];
         let mut seen = 0;
         while let Some(name) = pending.pop() {
@@ -165,10 +171,14 @@ impl<'a> Analyser<'a> {
         relation.name.clone()
     }
 
-    /// What the policy makes of `source` for this consumer.
-    pub fn sensitivity(&self, source: &ColumnName) -> Sensitivity {
-        let table = source.relation.to_string();
-        match self.policy.decide(self.consumer, &table, &source.column) {
+    /// What the policy makes of `source` for this consumer; `table` is the text of
+    /// `source.relation`.
+    fn sensitivity(&self, source: &ColumnName, table: &str) -> Sensitivity {
+        match self
+            .policy
+            .decision(self.consumer, table, &source.column)
+            .as_ref()
+        {
             Decision::Pass { .. } => Sensitivity::Clear,
             Decision::Refuse(refusal) => Sensitivity::Refused(format!(
                 "{} is refused for consumer {}: {}",
@@ -178,7 +188,7 @@ impl<'a> Analyser<'a> {
                 let props = transform.properties();
                 let domain = self
                     .policy
-                    .table(&table)
+                    .table(table)
                     .and_then(|t| t.get(&source.column))
                     .map_or_else(|| source.to_string(), |f| f.domain.clone());
                 Sensitivity::Masked(Masking {

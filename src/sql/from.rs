@@ -293,10 +293,12 @@ impl Analyser<'_> {
         let columns = if relation.kind.has_definition() && !classified {
             self.view_columns(&relation)?
         } else {
+            let classifying = self.classifying_table(&relation);
+            let classifying = (classifying.clone(), classifying.to_string());
             relation
                 .columns
                 .iter()
-                .map(|c| (c.clone(), self.base_column(&relation, c)))
+                .map(|c| (c.clone(), self.base_column(&relation, &classifying, c)))
                 .collect()
         };
         let name = alias.map_or_else(|| relation.name.name.clone(), |a| fold(&a.name));

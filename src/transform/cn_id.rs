@@ -33,6 +33,8 @@ const DAYS_TO_2100: u32 = 73_049;
 const DAYS_TO_2000: u32 = 36_524;
 /// Sequence halves per day (seq / 2 for seq in 000..=999).
 const HALVES: u32 = 500;
+/// The tweak: `id18`/`id15`, the six region digits and the parity digit.
+const TWEAK_LEN: usize = 11;
 
 /// The check character (`0`–`9` or `X`) of the first 17 characters of an ID number, or
 /// `None` if they are not 17 ASCII digits.
@@ -59,7 +61,7 @@ impl CnIdTransform {
     pub fn new(params: &CnIdParams, keys: FieldKeys<'_>) -> Result<Self, BuildError> {
         let dom = Domain::new(10, 8).map_err(|e| BuildError(format!("fpe_cn_id: {e}")))?;
         Ok(CnIdTransform {
-            ff1: Ff1::for_field(&keys),
+            ff1: Ff1::for_field(&keys).with_shape(&dom, TWEAK_LEN),
             region: params.region.clone(),
             dom,
         })
@@ -96,7 +98,7 @@ impl CnIdTransform {
         let seq = digits_value(&bytes[seq_at..seq_at + 3]);
         let parity = seq % 2;
 
-        let mut tweak = [0u8; 12];
+        let mut tweak = [0u8; TWEAK_LEN];
         tweak[..4].copy_from_slice(if legacy { b"id15" } else { b"id18" });
         tweak[4..10].copy_from_slice(&bytes[..6]);
         tweak[10] = b'0' + parity as u8;
@@ -104,19 +106,20 @@ impl CnIdTransform {
         let bound = u128::from(days * HALVES);
         let value = self
             .ff1
-            .crypt_int(dir, &self.dom, &tweak[..11], value, Some(bound))?;
+            .crypt_int(dir, &self.dom, &tweak, value, Some(bound))?;
         let value = u32::try_from(value).map_err(|_| TransformError::NotAPseudonym)?;
 
-        let mut out = Vec::with_capacity(18);
-        out.extend_from_slice(&generalize(&bytes[..6], &self.region));
-        out.extend_from_slice(&format_date(value / HALVES, legacy));
-        out.extend_from_slice(format!("{:03}", 2 * (value % HALVES) + parity).as_bytes());
+        let mut out = [0u8; 18];
+        out[..6].copy_from_slice(&generalize(&bytes[..6], &self.region));
+        let date = format_date(value / HALVES);
+        let date = if legacy { &date[2..] } else { &date[..] };
+        out[6..seq_at].copy_from_slice(date);
+        write_digits(2 * (value % HALVES) + parity, &mut out[seq_at..seq_at + 3]);
         if !legacy {
-            let check =
-                cn_id_check_char(&out).ok_or(TransformError::Malformed { expected: SHAPE })?;
-            out.push(check);
+            out[17] = cn_id_check_char(&out[..17])
+                .ok_or(TransformError::Malformed { expected: SHAPE })?;
         }
-        ascii_string(out, SHAPE)
+        ascii_string(out[..bytes.len()].to_vec(), SHAPE)
     }
 }
 
@@ -130,6 +133,14 @@ fn generalize(region: &[u8], mode: &RegionMode) -> [u8; 6] {
     };
     out[..keep].copy_from_slice(&region[..keep]);
     out
+}
+
+/// `n` in decimal, zero-padded to fill `out`.
+fn write_digits(mut n: u32, out: &mut [u8]) {
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 fn digits_value(digits: &[u8]) -> u32 {
@@ -178,8 +189,9 @@ fn days_from_civil(year: u32, month: u32, day: u32) -> u32 {
     era * 146_097 + doe
 }
 
-/// `YYYYMMDD` (or `YYMMDD`) of the day `days` after 1900-01-01.
-fn format_date(days: u32, legacy: bool) -> Vec<u8> {
+/// `YYYYMMDD` of the day `days` after 1900-01-01 (its last six bytes are the legacy
+/// `YYMMDD`).
+fn format_date(days: u32) -> [u8; 8] {
     let z = days + days_from_civil(1900, 1, 1);
     let era = z / 146_097;
     let doe = z - era * 146_097;
@@ -189,12 +201,11 @@ fn format_date(days: u32, legacy: bool) -> Vec<u8> {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + u32::from(month <= 2);
-    let text = if legacy {
-        format!("{:02}{month:02}{day:02}", year % 100)
-    } else {
-        format!("{year:04}{month:02}{day:02}")
-    };
-    text.into_bytes()
+    let mut out = [0u8; 8];
+    write_digits(year, &mut out[..4]);
+    write_digits(month, &mut out[4..6]);
+    write_digits(day, &mut out[6..]);
+    out
 }
 
 impl FormatCipher for CnIdTransform {
@@ -235,14 +246,14 @@ mod tests {
         assert_eq!(DAYS_TO_2100 * HALVES, 36_524_500);
         assert_eq!(parse_date(b"20991231"), Some(DAYS_TO_2100 - 1));
         assert_eq!(parse_date(b"19991231"), Some(DAYS_TO_2000 - 1));
-        assert_eq!(format_date(DAYS_TO_2100 - 1, false), b"20991231");
-        assert_eq!(format_date(0, false), b"19000101");
+        assert_eq!(&format_date(DAYS_TO_2100 - 1), b"20991231");
+        assert_eq!(&format_date(0), b"19000101");
     }
 
     #[test]
     fn dates_round_trip_through_day_indexes() {
         for day in (0..DAYS_TO_2100).step_by(97) {
-            assert_eq!(parse_date(&format_date(day, false)), Some(day));
+            assert_eq!(parse_date(&format_date(day)), Some(day));
         }
         assert_eq!(parse_date(b"19000229"), None);
         assert_eq!(parse_date(b"20000229"), Some(36_583));

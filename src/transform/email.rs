@@ -57,21 +57,33 @@ impl EmailTransform {
         if local.is_empty() || domain.is_empty() || !local.bytes().all(|c| c.is_ascii_graphic()) {
             return Err(TransformError::Malformed { expected: SHAPE });
         }
-        let tweak = domain.to_lowercase();
-        let mut out = local.as_bytes().to_ascii_lowercase();
+        let kept = match self.domain {
+            EmailDomain::Keep => domain,
+            EmailDomain::Replace => REPLACEMENT_DOMAIN,
+        };
+        let mut out = Vec::with_capacity(local.len() + 1 + kept.len());
+        out.extend(local.bytes().map(|c| c.to_ascii_lowercase()));
         let count = out.iter().filter(|&&c| ALNUM_LOWER.contains(c)).count();
+        let mut ascii_tweak = [0u8; 64];
+        let lowered;
+        let tweak = if domain.len() <= ascii_tweak.len() && domain.is_ascii() {
+            let tweak = &mut ascii_tweak[..domain.len()];
+            tweak.copy_from_slice(domain.as_bytes());
+            tweak.make_ascii_lowercase();
+            &*tweak
+        } else {
+            lowered = domain.to_lowercase();
+            lowered.as_bytes()
+        };
         if (MIN_FF1_CHARS..=MAX_FF1_CHARS).contains(&count) {
-            self.ff1_local(dir, tweak.as_bytes(), &mut out)?;
+            self.ff1_local(dir, tweak, &mut out)?;
         } else if dir == Direction::Decrypt {
             return Err(TransformError::NotReversible("fpe_email"));
         } else {
-            self.surrogate_local(tweak.as_bytes(), &mut out);
+            self.surrogate_local(tweak, &mut out);
         }
         out.push(b'@');
-        out.extend_from_slice(match self.domain {
-            EmailDomain::Keep => domain.as_bytes(),
-            EmailDomain::Replace => REPLACEMENT_DOMAIN.as_bytes(),
-        });
+        out.extend_from_slice(kept.as_bytes());
         ascii_string(out, SHAPE)
     }
 

@@ -3,8 +3,10 @@
 //! This is our own implementation, built for short strings (card numbers, phone
 //! numbers, ID fragments): each half of the numeral string is held in a `u128`, the
 //! AES key schedule is built once in [`Ff1::new`], the CBC-MAC over the constant
-//! prefix `P ‖ T ‖ 0…` is computed once per call, and a round costs one AES block
-//! (two when `d > 16`) and no heap allocation. A whole call runs inside one
+//! prefix `P ‖ T ‖ 0…` is computed once per call (and its first block, E(P), once per
+//! cipher for the shapes registered with [`Ff1Cipher::with_shape`]), and a round costs
+//! one AES block (two when `d > 16` or the tweak's tail spills over) and no heap
+//! allocation. A whole call runs inside one
 //! `encrypt_with_backend` closure: the `aes` crate's VAES backend broadcasts the round
 //! keys on every entry, which costs more than an AES block, so we enter it once.
 //!
@@ -55,7 +57,8 @@ pub struct Domain {
     d: usize,
     mod_u: u128,
     mod_v: u128,
-    /// 2^128 mod radix^u and mod radix^v, to reduce 160-bit `y` when `d` = 20.
+    /// 2^128 mod radix^u and mod radix^v, to reduce 160-bit `y` when `d` = 20 (0
+    /// otherwise: unused).
     wrap_u: u128,
     wrap_v: u128,
     /// radix^len when it fits in a `u128`.
@@ -74,10 +77,18 @@ impl Domain {
         let u = len / 2;
         let v = len - u;
         let r = u128::from(radix);
-        let pow = |e: usize| u32::try_from(e).ok().and_then(|e| r.checked_pow(e));
-        let mod_v = pow(v).ok_or(TOO_LONG)?;
-        let mod_u = pow(u).ok_or(TOO_LONG)?;
-        let size = pow(len);
+        // v is u or u + 1: one power and two products.
+        let mod_u = u32::try_from(u)
+            .ok()
+            .and_then(|e| r.checked_pow(e))
+            .ok_or(TOO_LONG)?;
+        let mod_v = if v == u {
+            Some(mod_u)
+        } else {
+            mod_u.checked_mul(r)
+        }
+        .ok_or(TOO_LONG)?;
+        let size = mod_u.checked_mul(mod_v);
         if size.is_some_and(|s| s < MIN_DOMAIN) {
             return Err(TransformError::DomainTooSmall {
                 detail: "radix^length is below 1,000,000",
@@ -87,6 +98,11 @@ impl Domain {
         let bits = (128 - (mod_v - 1).leading_zeros()) as usize;
         let b = bits.div_ceil(8);
         let d = 4 * b.div_ceil(4) + 4;
+        let (wrap_u, wrap_v) = if d > 16 {
+            (wrap(mod_u), wrap(mod_v))
+        } else {
+            (0, 0)
+        };
         Ok(Domain {
             radix,
             len,
@@ -95,8 +111,8 @@ impl Domain {
             d,
             mod_u,
             mod_v,
-            wrap_u: wrap(mod_u),
-            wrap_v: wrap(mod_v),
+            wrap_u,
+            wrap_v,
             size,
         })
     }
@@ -193,6 +209,17 @@ fn wrap(m: u128) -> u128 {
 /// FF1 keyed with one AES key. `Ff1` (AES-256) is what transforms use.
 pub struct Ff1Cipher<C> {
     cipher: C,
+    /// E(P) of the shapes registered with [`Ff1Cipher::with_shape`].
+    shapes: Vec<Shape>,
+}
+
+/// A (radix, length, tweak length) a transform always uses, with E(P) — the first
+/// CBC-MAC block of every call on it — computed once under this cipher's key.
+struct Shape {
+    radix: u32,
+    len: usize,
+    tweak_len: usize,
+    p_mac: [u8; 16],
 }
 
 /// FF1 with AES-256, the only key size used in production.
@@ -201,9 +228,7 @@ pub type Ff1 = Ff1Cipher<Aes256>;
 impl Ff1 {
     /// FF1 with the AES-256 key `key` (the key schedule is built here, once).
     pub fn new(key: &[u8; 32]) -> Self {
-        Ff1Cipher {
-            cipher: Aes256::new(key.into()),
-        }
+        Ff1Cipher::from_cipher(Aes256::new(key.into()))
     }
 }
 
@@ -224,7 +249,24 @@ impl<C> std::fmt::Debug for Ff1Cipher<C> {
 impl<C: BlockCipherEncrypt<BlockSize = U16>> Ff1Cipher<C> {
     /// FF1 over an already keyed block cipher (tests use AES-128 and AES-192).
     pub fn from_cipher(cipher: C) -> Self {
-        Ff1Cipher { cipher }
+        Ff1Cipher {
+            cipher,
+            shapes: Vec::new(),
+        }
+    }
+
+    /// Registers a shape its transform always uses (domain and tweak length): calls
+    /// on it skip one AES block (of 11 without cycle-walking). Outputs are unchanged.
+    pub fn with_shape(mut self, dom: &Domain, tweak_len: usize) -> Self {
+        let mut p_mac = feistel::p_block(dom, tweak_len).to_be_bytes().into();
+        self.cipher.encrypt_block(&mut p_mac);
+        self.shapes.push(Shape {
+            radix: dom.radix,
+            len: dom.len,
+            tweak_len,
+            p_mac: p_mac.into(),
+        });
+        self
     }
 
     /// Encrypts `numerals` (each < radix) in place.
@@ -341,11 +383,17 @@ impl<C: BlockCipherEncrypt<BlockSize = U16>> Ff1Cipher<C> {
         bound: Option<u128>,
     ) -> (u128, u128) {
         let mut out = halves;
+        let p_mac = self
+            .shapes
+            .iter()
+            .find(|s| s.radix == dom.radix && s.len == dom.len && s.tweak_len == tweak.len())
+            .map(|s| s.p_mac);
         self.cipher.encrypt_with_backend(feistel::Job {
             dir,
             dom,
             tweak,
             bound,
+            p_mac,
             halves: &mut out,
         });
         out

@@ -6,7 +6,7 @@
 
 use super::alphabet::{DIGITS, ascii_string, crypt_in_place};
 use super::ff1::FormatCipher;
-use super::ff1::{Direction, Ff1};
+use super::ff1::{Direction, Domain, Ff1};
 use super::spec::MobileParams;
 use super::{BuildError, TransformError};
 use crate::keys::FieldKeys;
@@ -30,8 +30,10 @@ impl MobileTransform {
                 params.keep_prefix
             )));
         }
+        let dom = Domain::new(10, 11 - params.keep_prefix)
+            .map_err(|e| BuildError(format!("fpe_mobile: {e}")))?;
         Ok(MobileTransform {
-            ff1: Ff1::for_field(&keys),
+            ff1: Ff1::for_field(&keys).with_shape(&dom, params.keep_prefix),
             keep_prefix: params.keep_prefix,
         })
     }

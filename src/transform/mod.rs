@@ -16,7 +16,8 @@
 //! `mask`, `name`, `address`, `generalize`, `noise`, `date_shift`, `fake`, and
 //! `dictionaries` (built-in surname, given-name and region tables). Shared helpers:
 //! `calendar` (civil dates ↔ day numbers), `datetext` (date and timestamp text) and
-//! `decimal` (exact decimal text as scaled integers).
+//! `decimal` (exact decimal text as scaled integers). `tally` counts the values each
+//! transform handled, for the gateway's metrics.
 
 pub mod account;
 pub mod address;
@@ -39,12 +40,14 @@ pub mod name;
 pub mod noise;
 pub mod null;
 pub mod spec;
+pub mod tally;
 pub mod token;
 pub mod uscc;
 
 use std::fmt;
 
 pub use spec::TransformSpec;
+pub use tally::TransformTally;
 
 /// What a transform needs besides the value itself.
 #[derive(Clone, Copy, Debug, Default)]

@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
 use tuomin::config::http::hash_api_key;
 use tuomin::sample_api::{SampleApi, SampleData};
 use tuomin::serve::{Running, ServeOptions};
@@ -38,7 +40,11 @@ impl Env {
     pub fn reload_with(&self, edit: impl Fn(String) -> String) -> Result<usize, String> {
         let text = std::fs::read_to_string(&self.policy).expect("policy");
         std::fs::write(&self.policy, edit(text)).expect("write policy");
-        self.running.live.reload()
+        self.running
+            .live
+            .reload()
+            .map(|r| r.cut_off)
+            .map_err(|e| e.to_string())
     }
 
     pub fn audit_lines(&self) -> Vec<serde_json::Value> {
@@ -114,6 +120,7 @@ pub async fn start(path: &std::path::Path) -> Running {
     let options = ServeOptions {
         http_listen: Some(loopback()),
         grace: Some(Duration::from_secs(1)),
+        ..Default::default()
     };
     match tuomin::serve::start(path, options).await {
         Ok(r) => r,
@@ -127,11 +134,33 @@ pub fn loopback() -> SocketAddr {
 
 /// A plain-HTTP client (no proxy from the environment, no pooling surprises).
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("client")
+    crate::common::http_client()
+}
+
+/// Sends `GET /api/customers/1` on a keep-alive `stream` with an API key and reads the
+/// whole response; the status.
+pub async fn keep_alive_get(stream: &mut tokio::net::TcpStream, key: &str) -> u16 {
+    let req = format!("GET /api/customers/1 HTTP/1.1\r\nHost: gw\r\nx-api-key: {key}\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed mid-response");
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let head = &text[..end].to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap();
+            if buf.len() >= end + 4 + length {
+                return text[9..12].parse().unwrap();
+            }
+        }
+    }
 }
 
 /// GET with an API key: status and parsed JSON body.

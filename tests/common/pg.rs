@@ -132,38 +132,14 @@ fn parse_url(url: &str) -> PgServer {
     }
 }
 
-/// The directory holding `initdb` and `postgres`.
+/// The directory holding `initdb` and `postgres` (found as `tuomin demo` finds them).
 pub fn pg_bin_dir() -> PathBuf {
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.path().join("bin"))
-                .collect()
-        })
-        .unwrap_or_default();
-    candidates.sort();
-    if let Some(dir) = candidates
-        .into_iter()
-        .rev()
-        .find(|d| d.join("initdb").exists())
-    {
-        return dir;
-    }
-    let which = Command::new("sh")
-        .args(["-c", "command -v initdb"])
-        .output();
-    if let Ok(out) = which
-        && out.status.success()
-    {
-        let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if let Some(dir) = path.parent() {
-            return dir.to_owned();
-        }
-    }
-    panic!(
-        "PostgreSQL server binaries (initdb, postgres) are not installed: run \
-         `apt-get install -y postgresql`, or set TUOMIN_TEST_PG_URL to a server to use"
-    );
+    tuomin::demo::postgres::command::server_bin_dir().unwrap_or_else(|| {
+        panic!(
+            "PostgreSQL server binaries (initdb, postgres) are not installed: run \
+             `apt-get install -y postgresql`, or set TUOMIN_TEST_PG_URL to a server to use"
+        )
+    })
 }
 
 fn psql_binary() -> PathBuf {

@@ -4,6 +4,7 @@
 
 use super::plan::{ColumnPlan, MaskError, RowPlan, mask_text};
 use crate::pg::sqltext::{CopyFormat, CopyOut};
+use crate::transform::TransformTally;
 
 fn malformed(reason: &str) -> MaskError {
     MaskError {
@@ -15,8 +16,14 @@ fn malformed(reason: &str) -> MaskError {
 /// One field of a line: `None` is NULL.
 type Field = Option<String>;
 
-/// Masks one COPY line (with its trailing newline).
-pub fn mask_copy_line(plan: &RowPlan, layout: &CopyOut, line: &[u8]) -> Result<Vec<u8>, MaskError> {
+/// Masks one COPY line (with its trailing newline); each value transformed is
+/// counted in `tally`.
+pub fn mask_copy_line(
+    plan: &RowPlan,
+    layout: &CopyOut,
+    line: &[u8],
+    tally: &mut TransformTally,
+) -> Result<Vec<u8>, MaskError> {
     let text = std::str::from_utf8(line).map_err(|_| malformed("COPY line is not UTF-8"))?;
     let body = text
         .strip_suffix('\n')
@@ -37,6 +44,7 @@ pub fn mask_copy_line(plan: &RowPlan, layout: &CopyOut, line: &[u8]) -> Result<V
         let Some(value) = &originals[i] else { continue };
         let subject = m.subject.and_then(|s| originals.get(s).cloned().flatten());
         fields[i] = mask_text(m, value, subject.as_deref())?;
+        tally.add(m.transform.name());
     }
     let mut out = String::with_capacity(line.len() + 16);
     for (i, field) in fields.iter().enumerate() {
@@ -220,13 +228,18 @@ mod tests {
     #[test]
     fn a_plan_without_masks_rebuilds_the_same_fields() {
         let plan = RowPlan::new(vec![ColumnPlan::Pass, ColumnPlan::Pass], vec![], vec![]);
-        let out = mask_copy_line(&plan, &layout(CopyFormat::Text), b"1\tx\\ty\n").unwrap();
+        let mut tally = TransformTally::default();
+        let out =
+            mask_copy_line(&plan, &layout(CopyFormat::Text), b"1\tx\\ty\n", &mut tally).unwrap();
         assert_eq!(out, b"1\tx\\ty\n");
+        assert!(tally.is_empty(), "nothing was transformed");
     }
 
     #[test]
     fn a_line_with_the_wrong_number_of_fields_fails_closed() {
         let plan = RowPlan::new(vec![ColumnPlan::Pass], vec![], vec![]);
-        assert!(mask_copy_line(&plan, &layout(CopyFormat::Text), b"1\t2\n").is_err());
+        let mut tally = TransformTally::default();
+        let line = mask_copy_line(&plan, &layout(CopyFormat::Text), b"1\t2\n", &mut tally);
+        assert!(line.is_err());
     }
 }

@@ -54,7 +54,7 @@ pub fn consumer_is_masked(policy: &Policy, consumer: &str) -> bool {
     policy.dictionary.iter().any(|(table, fields)| {
         fields
             .keys()
-            .any(|col| !matches!(policy.decide(consumer, table, col), Decision::Pass { .. }))
+            .any(|col| !policy.passes(consumer, table, col))
     })
 }
 
@@ -246,10 +246,7 @@ fn relation_is_sensitive(input: &PlanInput<'_>, rel: &Relation) -> bool {
     if rel.kind.is_derived() && input.policy.table(&table).is_none() {
         return true;
     }
-    rel.columns.values().any(|col| {
-        !matches!(
-            input.policy.decide(input.consumer, &table, col),
-            Decision::Pass { .. }
-        )
-    })
+    rel.columns
+        .values()
+        .any(|col| !input.policy.passes(input.consumer, &table, col))
 }

@@ -3,8 +3,8 @@
 //!
 //! - [`decide`]: what each output column is — pass, masked (with its transform, type,
 //!   format and constraint) — or why the statement is refused.
-//! - [`plan`]: [`RowPlan`] and [`MaskedRow`]: a DataRow can only reach the client
-//!   through a plan; an unmasked plan forwards the frame's own bytes.
+//! - [`plan`]: [`RowPlan`]: a DataRow can only reach the client's buffer through
+//!   [`RowPlan::write`]; an unmasked plan forwards the frame's own bytes.
 //! - [`copy`]: the same plan on `COPY … TO STDOUT` lines (text and CSV).
 
 pub mod copy;
@@ -12,4 +12,4 @@ pub mod decide;
 pub mod plan;
 
 pub use decide::{PlanInput, build_plan};
-pub use plan::{MaskError, MaskedRow, RowPlan};
+pub use plan::{MaskError, RowPlan};

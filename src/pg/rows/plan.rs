@@ -1,16 +1,17 @@
-//! [`RowPlan`]: per output column, pass or mask; [`MaskedRow`]: the only way a DataRow
-//! reaches the client. A plan without masked columns forwards the frame's own bytes.
+//! [`RowPlan`]: per output column, pass or mask. [`RowPlan::write`] is the only way a
+//! DataRow reaches the client's buffer: a plan without masked columns copies the
+//! frame's own bytes; a masked row is written straight into the buffer, value by
+//! value, and a row that cannot be masked leaves nothing behind.
 
-use std::fmt;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::audit::AuditField;
 use crate::pg::codec::backend::DataRow;
-use crate::pg::codec::{FormatCode, Frame};
+use crate::pg::codec::{BackendTag, FormatCode, Frame};
 use crate::pg::values::{self, TypeConstraint, TypeOid};
-use crate::transform::{Context, Transform};
+use crate::transform::{Context, Transform, TransformTally};
 
 /// What happens to one output column.
 #[derive(Clone, Debug)]
@@ -60,22 +61,6 @@ pub struct RowPlan {
     pub sources: Vec<String>,
 }
 
-/// A DataRow message that went through its plan, ready to send.
-pub struct MaskedRow(Bytes);
-
-impl MaskedRow {
-    /// The whole message.
-    pub fn into_bytes(self) -> Bytes {
-        self.0
-    }
-}
-
-impl fmt::Debug for MaskedRow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MaskedRow({} bytes)", self.0.len())
-    }
-}
-
 impl RowPlan {
     /// A plan of these columns.
     pub fn new(
@@ -102,43 +87,64 @@ impl RowPlan {
         &self.columns
     }
 
-    /// Executes the plan on one DataRow frame.
-    pub fn apply(&self, frame: Frame) -> Result<MaskedRow, MaskError> {
+    /// Executes the plan on one DataRow frame and appends the resulting message to
+    /// `out`; each value transformed is counted in `tally`. On error nothing is
+    /// appended: the row never leaves half masked.
+    pub fn write(
+        &self,
+        frame: &Frame,
+        out: &mut BytesMut,
+        tally: &mut TransformTally,
+    ) -> Result<(), MaskError> {
         if !self.masked {
-            return Ok(MaskedRow(frame.into_bytes()));
+            out.extend_from_slice(frame.as_bytes());
+            return Ok(());
         }
-        let row = DataRow::decode(&frame.body()).map_err(|e| MaskError {
+        let before = out.len();
+        let result = self.write_masked(frame, out, tally);
+        if result.is_err() {
+            out.truncate(before);
+        }
+        result
+    }
+
+    fn write_masked(
+        &self,
+        frame: &Frame,
+        out: &mut BytesMut,
+        tally: &mut TransformTally,
+    ) -> Result<(), MaskError> {
+        let row_error = |reason: String| MaskError {
             source_column: "row".into(),
-            reason: format!("malformed DataRow from the upstream: {e}"),
-        })?;
+            reason,
+        };
+        let row = DataRow::decode(&frame.body())
+            .map_err(|e| row_error(format!("malformed DataRow from the upstream: {e}")))?;
         let values: Vec<Option<Bytes>> = row.values().collect();
         if values.len() != self.columns.len() {
-            return Err(MaskError {
-                source_column: "row".into(),
-                reason: "the row does not match its description".into(),
-            });
+            return Err(row_error("the row does not match its description".into()));
         }
-        let mut out: Vec<Option<Bytes>> = Vec::with_capacity(values.len());
+        out.reserve(frame.as_bytes().len() + 16 * values.len());
+        out.put_u8(BackendTag::DataRow.into());
+        let len_at = out.len();
+        out.put_i32(0);
+        // The count fits: the upstream's row had it (checked by `DataRow::decode`).
+        out.put_i16(values.len() as i16);
         for (plan, value) in self.columns.iter().zip(&values) {
-            out.push(match (plan, value) {
-                (ColumnPlan::Pass, v) | (ColumnPlan::Mask(_), v @ None) => v.clone(),
+            match (plan, value) {
+                (_, None) => out.put_i32(-1),
+                (ColumnPlan::Pass, Some(raw)) => put_value(out, raw)?,
                 (ColumnPlan::Mask(m), Some(raw)) => {
                     let subject = self.subject_text(m, &values)?;
-                    mask_value(m, raw, subject.as_deref())?
+                    write_masked_value(m, raw, subject.as_deref(), out)?;
+                    tally.add(m.transform.name());
                 }
-            });
+            }
         }
-        let masked =
-            DataRow::from_values(out.iter().map(|v| v.as_deref())).map_err(|e| MaskError {
-                source_column: "row".into(),
-                reason: e.to_string(),
-            })?;
-        let mut buf = BytesMut::with_capacity(frame.as_bytes().len() + 16);
-        masked.encode(&mut buf).map_err(|e| MaskError {
-            source_column: "row".into(),
-            reason: e.to_string(),
-        })?;
-        Ok(MaskedRow(buf.freeze()))
+        let len = i32::try_from(out.len() - len_at)
+            .map_err(|_| row_error("the masked row is too long for a message".into()))?;
+        out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+        Ok(())
     }
 
     fn subject_text(
@@ -178,20 +184,38 @@ fn fail(m: &MaskColumn, reason: String) -> MaskError {
     }
 }
 
-/// Masks one non-null value in its format; the result is checked against the type and
-/// its modifier (padded for `char(n)`).
-pub fn mask_value(
+/// Appends one value with its `Int32` length.
+fn put_value(out: &mut BytesMut, raw: &[u8]) -> Result<(), MaskError> {
+    let len = i32::try_from(raw.len()).map_err(|_| MaskError {
+        source_column: "row".into(),
+        reason: "a value is too long for a message".into(),
+    })?;
+    out.put_i32(len);
+    out.extend_from_slice(raw);
+    Ok(())
+}
+
+/// Masks one non-null value in its format and appends it with its length (-1 when
+/// the transform gives NULL); the result is checked against the type and its
+/// modifier (padded for `char(n)`).
+fn write_masked_value(
     m: &MaskColumn,
     raw: &[u8],
     subject: Option<&str>,
-) -> Result<Option<Bytes>, MaskError> {
+    out: &mut BytesMut,
+) -> Result<(), MaskError> {
     let text = values::decode(m.format, m.oid, raw).map_err(|e| fail(m, e.to_string()))?;
     let Some(masked) = mask_text(m, &text, subject)? else {
-        return Ok(None);
+        out.put_i32(-1);
+        return Ok(());
     };
-    values::encode(m.format, m.oid, &masked)
-        .map(Some)
-        .map_err(|e| fail(m, e.to_string()))
+    let len_at = out.len();
+    out.put_i32(0);
+    values::encode_into(m.format, m.oid, &masked, out).map_err(|e| fail(m, e.to_string()))?;
+    let len = i32::try_from(out.len() - len_at - 4)
+        .map_err(|_| fail(m, "the masked value is too long for a message".into()))?;
+    out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+    Ok(())
 }
 
 /// Masks one value's text form: transform, then pad and check against the column.
@@ -221,4 +245,99 @@ pub fn mask_text(
         .check(m.oid, &masked)
         .map_err(|e| fail(m, format!("the masked value does not fit its column: {e}")))?;
     Ok(Some(masked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{FieldKeys, KeyId, MasterKey};
+    use crate::pg::codec::{FrameLimits, split_message};
+    use crate::transform::TransformSpec;
+
+    fn masked(transform: &str, oid: TypeOid, constraint: TypeConstraint) -> ColumnPlan {
+        let master = MasterKey::from_bytes(KeyId(1), [3; 32]);
+        let spec = TransformSpec::from_parts(transform, None).unwrap();
+        ColumnPlan::Mask(MaskColumn {
+            source: format!("public.t.{transform}"),
+            transform: spec.build(FieldKeys::new(&master, "qa", "d")).unwrap(),
+            oid,
+            format: FormatCode::Text,
+            constraint,
+            subject: None,
+        })
+    }
+
+    fn frame(values: &[Option<&[u8]>]) -> Frame {
+        let mut buf = BytesMut::new();
+        DataRow::from_values(values.iter().copied())
+            .unwrap()
+            .encode(&mut buf)
+            .unwrap();
+        split_message(&mut buf, &FrameLimits::BACKEND)
+            .unwrap()
+            .unwrap()
+    }
+
+    fn plan(columns: Vec<ColumnPlan>) -> RowPlan {
+        RowPlan::new(columns, vec![], vec![])
+    }
+
+    #[test]
+    fn a_masked_row_is_appended_whole_with_passed_and_null_values_unchanged() {
+        let plan = plan(vec![
+            ColumnPlan::Pass,
+            masked("fpe_mobile", TypeOid::VARCHAR, TypeConstraint::MaxChars(11)),
+            masked("fpe_mobile", TypeOid::TEXT, TypeConstraint::None),
+        ]);
+        let mut out = BytesMut::from(&b"before"[..]);
+        let row = frame(&[Some(b"42"), Some(b"13812345678"), None]);
+        plan.write(&row, &mut out, &mut TransformTally::default())
+            .unwrap();
+        let mut written = out.split_off(6);
+        assert_eq!(&out[..], b"before");
+        let message = split_message(&mut written, &FrameLimits::BACKEND)
+            .unwrap()
+            .unwrap();
+        assert!(written.is_empty(), "exactly one message");
+        let values: Vec<_> = DataRow::decode(&message.body()).unwrap().values().collect();
+        assert_eq!(values.len(), 3);
+        assert_eq!(values[0].as_deref(), Some(&b"42"[..]));
+        let mobile = values[1].clone().unwrap();
+        assert_eq!(mobile.len(), 11);
+        assert!(mobile.starts_with(b"138"));
+        assert_ne!(&mobile[..], b"13812345678");
+        assert_eq!(values[2], None);
+    }
+
+    #[test]
+    fn a_row_that_cannot_be_masked_leaves_the_buffer_as_it_was() {
+        let plan = plan(vec![
+            ColumnPlan::Pass,
+            masked("fpe_mobile", TypeOid::TEXT, TypeConstraint::None),
+        ]);
+        let mut out = BytesMut::from(&b"before"[..]);
+        let row = frame(&[Some(b"42"), Some(b"not a mobile")]);
+        let err = plan
+            .write(&row, &mut out, &mut TransformTally::default())
+            .unwrap_err();
+        assert_eq!(err.source_column, "public.t.fpe_mobile");
+        assert!(!err.to_string().contains("not a mobile"));
+        assert_eq!(&out[..], b"before");
+        let too_short = frame(&[Some(b"42")]);
+        assert!(
+            plan.write(&too_short, &mut out, &mut TransformTally::default())
+                .is_err()
+        );
+        assert_eq!(&out[..], b"before");
+    }
+
+    #[test]
+    fn a_row_of_an_unmasked_plan_is_its_own_bytes() {
+        let row = frame(&[Some(b"42"), None]);
+        let mut out = BytesMut::new();
+        plan(vec![ColumnPlan::Pass, ColumnPlan::Pass])
+            .write(&row, &mut out, &mut TransformTally::default())
+            .unwrap();
+        assert_eq!(&out[..], &row.as_bytes()[..]);
+    }
 }

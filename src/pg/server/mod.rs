@@ -16,9 +16,11 @@ use tokio::task::JoinSet;
 
 pub use cancel::{CancelKey, CancelRegistry};
 
-use crate::audit::AuditLog;
+use crate::admin::Metrics;
+use crate::audit::{AuditLog, Channel};
 use crate::config::postgres::PostgresSettings;
 use crate::pg::catalog::CatalogCache;
+use crate::pg::error::Fault;
 use crate::pg::net::tls::{self, TlsConfigError};
 use crate::pg::session::{self, GateCache, PolicySource, SessionCtx};
 use crate::pg::startup::{Accepted, Negotiation, refuse as negotiate_refuse};
@@ -46,6 +48,8 @@ pub struct ServerCtx {
     /// The cut-off registry of `tuomin serve`, if any: a disabled consumer's
     /// sessions are closed.
     pub registry: Option<Arc<Registry>>,
+    /// Where sessions and statements are counted (`tuomin serve` shares its own).
+    pub metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for ServerCtx {
@@ -72,6 +76,7 @@ impl ServerCtx {
             cancels: Arc::new(CancelRegistry::default()),
             policy,
             catalog,
+            metrics: Arc::new(Metrics::new(audit.clone())),
             audit,
             gates: Arc::new(GateCache::default()),
             registry: None,
@@ -100,7 +105,8 @@ pub async fn run(listener: TcpListener, ctx: Arc<ServerCtx>, mut shutdown: watch
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
             },
-            _ = shutdown.changed() => if *shutdown.borrow() { break },
+            // A dropped sender means the owner is gone: stop as well.
+            changed = shutdown.changed() => if changed.is_err() || *shutdown.borrow() { break },
             Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
         }
     }
@@ -156,12 +162,18 @@ async fn connection(
         Ok(None) => return,
         Err((e, stream)) => {
             tracing::info!(client = %addr, fault = ?e.fault(), error = %e, "postgres startup refused");
+            if e.fault() == Fault::Upstream {
+                ctx.metrics.upstream_error(Channel::Postgres, "connect");
+            }
             negotiate_refuse(e, stream).await;
             return;
         }
     };
     tracing::info!(client = %addr, consumer = %consumer, database = %database, "postgres session started");
+    let _active = ctx.metrics.session_opened(&consumer);
     let session_ctx = SessionCtx {
+        counters: ctx.metrics.statement_counters(&consumer),
+        metrics: Arc::clone(&ctx.metrics),
         consumer,
         database,
         client: Some(addr),
@@ -197,6 +209,9 @@ async fn connection(
     };
     if let Err(e) = result {
         tracing::info!(client = %addr, fault = ?e.fault(), error = %e, "postgres session ended");
+        if e.fault() == Fault::Upstream {
+            ctx.metrics.upstream_error(Channel::Postgres, "session");
+        }
     }
     drop(key);
 }

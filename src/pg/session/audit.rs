@@ -24,30 +24,33 @@ pub enum Outcome<'a> {
     },
 }
 
+impl Outcome<'_> {
+    /// Refused; or masked when the plan transformed a column; else passed.
+    pub fn decision(&self) -> AuditDecision {
+        match self {
+            Outcome::Completed { plan, .. } if plan.is_some_and(RowPlan::is_masked) => {
+                AuditDecision::Masked
+            }
+            Outcome::Completed { .. } => AuditDecision::Passed,
+            Outcome::Refused { .. } => AuditDecision::Refused,
+        }
+    }
+}
+
 /// The event for `sql` with `outcome`.
 pub fn event(ctx: &SessionCtx, policy: &Policy, sql: &str, outcome: Outcome<'_>) -> AuditEvent {
     let scenario = policy
         .consumer(&ctx.consumer)
         .map_or_else(|| "unknown".to_owned(), |c| c.scenario.to_string());
-    let (source, fields, rows, decision, reason) = match outcome {
+    let decision = outcome.decision();
+    let (source, fields, rows, reason) = match outcome {
         Outcome::Completed { plan, rows } => (
             plan.map(|p| p.sources.clone()).unwrap_or_default(),
             plan.map(|p| p.audit.clone()).unwrap_or_default(),
             rows,
-            if plan.is_some_and(RowPlan::is_masked) {
-                AuditDecision::Masked
-            } else {
-                AuditDecision::Passed
-            },
             None,
         ),
-        Outcome::Refused { reason } => (
-            vec![],
-            vec![],
-            0,
-            AuditDecision::Refused,
-            Some(reason.to_owned()),
-        ),
+        Outcome::Refused { reason } => (vec![], vec![], 0, Some(reason.to_owned())),
     };
     AuditEvent {
         time: AuditEvent::now(),

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
@@ -11,7 +12,9 @@ use super::{Expect, GateCache, PolicySource, SessionCtx, SharedSession, lock};
 use crate::pg::catalog::CatalogCache;
 use crate::pg::codec::FormatCode;
 use crate::pg::codec::backend::{ErrorResponse, NoticeResponse};
-use crate::pg::codec::frontend::{Bind, Close, Describe, Execute, Parse, Query, Sync, Target};
+use crate::pg::codec::frontend::{
+    Bind, Close, Describe, Execute, Parse, Query, Sync, Target, Terminate,
+};
 use crate::pg::codec::{Frame, FrontendTag, Severity, SqlState};
 use crate::pg::error::PgError;
 use crate::pg::net::FramedReader;
@@ -49,6 +52,8 @@ pub struct ClientPump {
     catalog: Arc<CatalogCache>,
     gates: Arc<GateCache>,
     session: SharedSession,
+    /// When the message being handled arrived.
+    received: Instant,
 }
 
 fn refusal(message: impl Into<String>) -> ErrorResponse {
@@ -75,6 +80,7 @@ impl ClientPump {
             catalog: ctx.catalog.clone(),
             gates: ctx.gates.clone(),
             session,
+            received: Instant::now(),
         }
     }
 
@@ -130,7 +136,15 @@ impl ClientPump {
             };
             let mut frame = match next {
                 Ok(Some(frame)) => frame,
-                Ok(None) => return Ok(()),
+                Ok(None) => {
+                    // The client left without Terminate (it crashed, or its network
+                    // went): end the upstream session as if it had sent one, so the
+                    // replies still due are audited and the upstream closes.
+                    out.clear();
+                    Terminate.encode(&mut out)?;
+                    upstream.write_all(&out).await?;
+                    return Ok(());
+                }
                 Err(e) => return self.fatal(PgError::ClientProtocol(e.to_string())),
             };
             loop {
@@ -164,6 +178,7 @@ impl ClientPump {
 
     async fn handle(&mut self, frame: Frame, out: &mut BytesMut) -> Result<Flow, PgError> {
         let tag = frame.frontend_tag().map_err(PgError::decode)?;
+        self.received = Instant::now();
         let described = self.described.take();
         if self.skipping && tag != FrontendTag::Sync && tag != FrontendTag::Terminate {
             return Ok(Flow::Continue);
@@ -212,7 +227,16 @@ impl ClientPump {
                     }
                     .encode(out)?;
                 }
-                self.forward(Expect::Execute { sql, analysis }, frame, out)?;
+                let started = self.received;
+                self.forward(
+                    Expect::Execute {
+                        sql,
+                        analysis,
+                        started,
+                    },
+                    frame,
+                    out,
+                )?;
             }
             FrontendTag::Close => {
                 let c = Close::decode(&body).map_err(PgError::decode)?;
@@ -236,6 +260,7 @@ impl ClientPump {
                 self.expect(Expect::RefuseQuery {
                     error,
                     sql: "<FunctionCall>".into(),
+                    started: self.received,
                 })?;
             }
             // Not in COPY IN (never allowed): PostgreSQL ignores these too.
@@ -272,6 +297,7 @@ impl ClientPump {
         self.expect(Expect::RefuseQuery {
             error: refusal(reason),
             sql,
+            started: self.received,
         })
     }
 
@@ -281,6 +307,7 @@ impl ClientPump {
         self.expect(Expect::Refuse {
             error: refusal(reason),
             sql,
+            started: self.received,
         })
     }
 
@@ -354,6 +381,7 @@ impl ClientPump {
             sql,
             copy,
             analysis: Some(analysis),
+            started: self.received,
         };
         match rewritten {
             Some(text) => {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::pg::catalog::Snapshot;
 use crate::pg::codec::backend::FieldDescription;
-use crate::policy::{Decision, Policy};
+use crate::policy::Policy;
 use crate::sql::{ColumnName, Gate, QualifiedName};
 
 struct Built {
@@ -89,8 +89,5 @@ pub fn is_sensitive(policy: &Policy, consumer: &str, column: &ColumnName) -> boo
         .dictionary
         .get(&table)
         .is_some_and(|fields| fields.contains_key(&column.column))
-        && !matches!(
-            policy.decide(consumer, &table, &column.column),
-            Decision::Pass { .. }
-        )
+        && !policy.passes(consumer, &table, &column.column)
 }

@@ -9,12 +9,14 @@
 //!   [`RowPlan`](crate::pg::rows::RowPlan) from each RowDescription, masks rows and
 //!   COPY lines, scrubs errors and notices, emits the gateway's refusals in order,
 //!   writes one audit record per statement.
+//! - [`plan_cache`]: the row plans a session reuses while policy and catalog stay.
 //! - [`queue`]: the expected-reply queue.
 //! - [`audit`]: the audit record of one statement.
 
 pub mod audit;
 pub mod client_pump;
 pub mod gate;
+pub mod plan_cache;
 pub mod queue;
 pub mod server_pump;
 
@@ -27,6 +29,7 @@ use tokio::sync::{mpsc, watch};
 pub use gate::GateCache;
 pub use queue::{Expect, ReplyQueue};
 
+use crate::admin::{ConsumerCounters, Metrics};
 use crate::audit::AuditLog;
 use crate::pg::catalog::CatalogCache;
 use crate::pg::codec::FrameLimits;
@@ -69,6 +72,10 @@ pub struct SessionCtx {
     /// The gate's view of this session (search_path, PREPAREd verdicts, transaction),
     /// as the startup parameters set it.
     pub gate_session: SessionState,
+    /// The gateway's metrics.
+    pub metrics: Arc<Metrics>,
+    /// This consumer's statement counters, resolved once per session.
+    pub counters: ConsumerCounters,
 }
 
 impl std::fmt::Debug for SessionCtx {
@@ -132,7 +139,11 @@ pub async fn run(
     tokio::select! {
         r = &mut b => r,
         r = &mut a => match r {
-            Ok(()) => b.await,
+            // The client has said goodbye: the upstream closing after it is the end.
+            Ok(()) => match b.await {
+                Err(PgError::UpstreamClosed) => Ok(()),
+                other => other,
+            },
             Err(e) => {
                 let _ = b.await;
                 Err(e)

@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 
@@ -27,6 +28,8 @@ pub enum Expect {
         copy: Option<CopyOut>,
         /// The gate's analysis (cross-check, session effects), if the gate ran.
         analysis: Option<Arc<Analysis>>,
+        /// When the client's message arrived (statement latency).
+        started: Instant,
     },
     /// Parse → ParseComplete.
     Parse {
@@ -52,6 +55,8 @@ pub enum Expect {
         sql: Arc<str>,
         /// The gate's analysis of the statement (cross-check, session effects).
         analysis: Option<Arc<Analysis>>,
+        /// When the client's Execute arrived (statement latency).
+        started: Instant,
     },
     /// Close → CloseComplete.
     Close,
@@ -66,6 +71,8 @@ pub enum Expect {
         error: ErrorResponse,
         /// The statement, for audit.
         sql: Arc<str>,
+        /// When the refused message arrived (statement latency).
+        started: Instant,
     },
     /// A refusal of a simple Query or FunctionCall: emit error and ReadyForQuery.
     RefuseQuery {
@@ -73,6 +80,8 @@ pub enum Expect {
         error: ErrorResponse,
         /// The statement, for audit.
         sql: Arc<str>,
+        /// When the refused message arrived (statement latency).
+        started: Instant,
     },
     /// A notice of the gate (a `*` trimmed …): emitted in order, before the reply.
     Notice(NoticeResponse),
@@ -171,6 +180,7 @@ mod tests {
         Expect::Refuse {
             error: ErrorResponse::new(Severity::Error, SqlState::INSUFFICIENT_PRIVILEGE, "no"),
             sql: "x".into(),
+            started: Instant::now(),
         }
     }
 
@@ -181,6 +191,7 @@ mod tests {
         q.push(Expect::Execute {
             sql: "a".into(),
             analysis: None,
+            started: Instant::now(),
         });
         q.push(Expect::Sync { hidden: false });
         q.push(refuse());
@@ -212,11 +223,13 @@ mod tests {
             sql: "a".into(),
             copy: None,
             analysis: None,
+            started: Instant::now(),
         });
         q.push(Expect::Query {
             sql: "b".into(),
             copy: None,
             analysis: None,
+            started: Instant::now(),
         });
         assert!(matches!(q.ready(), Some(Expect::Query { sql, .. }) if &*sql == "a"));
         assert_eq!(q.len(), 1);

@@ -1,6 +1,7 @@
 //! [`ServerPump`]: upstream → client. See the [module docs](super).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
@@ -8,8 +9,10 @@ use tokio::sync::{mpsc, watch};
 
 use super::audit::{Outcome, event};
 use super::gate::{described_sources, is_sensitive};
+use super::plan_cache::{PlanCache, PlanKey};
 use super::{Expect, ReplyQueue, SessionCtx, SharedSession, lock};
-use crate::pg::catalog::is_ddl_tag;
+use crate::audit::Channel;
+use crate::pg::catalog::{Snapshot, is_ddl_tag};
 use crate::pg::codec::backend::{
     CommandComplete, CopyDirection, CopyResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
     RowDescription, TransactionStatus,
@@ -23,7 +26,9 @@ use crate::pg::rows::decide::{PlanOutcome, consumer_is_masked};
 use crate::pg::rows::{PlanInput, RowPlan, build_plan};
 use crate::pg::scrub::scrub;
 use crate::pg::sqltext::{CopyFormat, CopyOut};
+use crate::policy::Policy;
 use crate::sql::Analysis;
+use crate::transform::TransformTally;
 
 /// A COPY TO STDOUT in progress.
 struct CopyState {
@@ -50,6 +55,10 @@ pub struct ServerPump {
     session: SharedSession,
     /// Which statement of the current simple Query the replies are for.
     statement: usize,
+    /// Values transformed in the current statement, by transform.
+    tally: TransformTally,
+    /// The plans built so far, for the next result of the same shape.
+    plans: PlanCache,
 }
 
 fn refusal(message: impl Into<String>) -> ErrorResponse {
@@ -78,6 +87,8 @@ impl ServerPump {
             client_gone: false,
             session,
             statement: 0,
+            tally: TransformTally::default(),
+            plans: PlanCache::default(),
         }
     }
 
@@ -123,7 +134,7 @@ impl ServerPump {
                 },
                 n = upstream.fill() => {
                     if n? == 0 {
-                        let e = PgError::Upstream("the upstream closed the connection".into());
+                        let e = PgError::UpstreamClosed;
                         e.to_fatal().encode(&mut self.out)?;
                         client.write_all(&self.out).await?;
                         return Err(e);
@@ -153,16 +164,24 @@ impl ServerPump {
         }
         while let Some(e) = self.queue.take_synthetic() {
             match e {
-                Expect::RefuseQuery { error, sql } => {
-                    self.audit_refusal(&sql, &error)?;
+                Expect::RefuseQuery {
+                    error,
+                    sql,
+                    started,
+                } => {
+                    self.audit_refusal(&sql, Some(started), &error)?;
                     error.encode(&mut self.out)?;
                     ReadyForQuery {
                         status: self.status,
                     }
                     .encode(&mut self.out)?;
                 }
-                Expect::Refuse { error, sql } => {
-                    self.audit_refusal(&sql, &error)?;
+                Expect::Refuse {
+                    error,
+                    sql,
+                    started,
+                } => {
+                    self.audit_refusal(&sql, Some(started), &error)?;
                     error.encode(&mut self.out)?;
                     self.queue.discard_block();
                 }
@@ -186,6 +205,14 @@ impl ServerPump {
                     | Expect::Sync { hidden: true }
             )
         )
+    }
+
+    /// When the statement the replies are for arrived, if the front entry says.
+    fn current_started(&self) -> Option<Instant> {
+        match self.queue.front() {
+            Some(Expect::Query { started, .. } | Expect::Execute { started, .. }) => Some(*started),
+            _ => None,
+        }
     }
 
     fn current_sql(&self) -> Arc<str> {
@@ -325,7 +352,7 @@ impl ServerPump {
                 e.fields.message().unwrap_or("error")
             )));
         } else {
-            self.audit_refusal(&sql, &e)?;
+            self.audit_refusal(&sql, self.current_started(), &e)?;
             e.encode(&mut self.out)?;
         }
         self.queue.discard_block();
@@ -336,7 +363,7 @@ impl ServerPump {
     fn refuse(&mut self, message: String) -> Result<(), PgError> {
         let error = refusal(message);
         let sql = self.current_sql();
-        self.audit_refusal(&sql, &error)?;
+        self.audit_refusal(&sql, self.current_started(), &error)?;
         error.encode(&mut self.out)?;
         self.plan = None;
         self.queue.discard_block();
@@ -369,8 +396,14 @@ impl ServerPump {
             }
             gate_checked = true;
         }
+        let key = PlanKey::new(
+            frame.as_bytes().clone(),
+            &desc,
+            gate_checked.then_some(&gate_sources[..]),
+            &sql,
+        );
         let plan = self
-            .plan_for(&desc, &sql, gate_checked, &gate_sources)
+            .plan_for(key, &desc, &sql, gate_checked, &gate_sources)
             .await?;
         let front = self.queue.front().cloned();
         let is_describe = matches!(front, Some(Expect::Describe { .. }));
@@ -379,13 +412,13 @@ impl ServerPump {
         }
         match (front, plan) {
             (Some(Expect::Describe { for_copy: true, .. }), plan) => {
-                self.copy_plan = Some(plan.map(Arc::new));
+                self.copy_plan = Some(plan);
             }
             (_, Err(message)) => {
                 self.refuse(message)?;
             }
             (front, Ok(plan)) => {
-                self.plan = Some(Arc::new(plan));
+                self.plan = Some(plan);
                 self.rows = 0;
                 if !matches!(front, Some(Expect::Describe { hidden: true, .. })) {
                     self.forward(&frame);
@@ -446,19 +479,46 @@ impl ServerPump {
             .map_err(|r| r.message))
     }
 
+    /// The plan of a result (from the session's cache when it has it), or why the
+    /// statement is refused.
     async fn plan_for(
-        &self,
+        &mut self,
+        key: PlanKey,
         desc: &RowDescription,
         sql: &str,
         gate_checked: bool,
         gate_sources: &[Option<(String, String)>],
-    ) -> Result<Result<RowPlan, String>, PgError> {
+    ) -> Result<Result<Arc<RowPlan>, String>, PgError> {
         let policy = self.ctx.policy.current();
+        let snapshot = self.ctx.catalog.snapshot(&self.ctx.database).await?;
+        if let Some(plan) = self.plans.get(&policy, &snapshot, &key) {
+            return Ok(plan);
+        }
+        let (snapshot, plan) = self
+            .build_plan(&policy, snapshot, desc, sql, gate_checked, gate_sources)
+            .await?;
+        let plan = plan.map(Arc::new);
+        if let Some(snapshot) = snapshot {
+            self.plans.insert(&policy, &snapshot, key, plan.clone());
+        }
+        Ok(plan)
+    }
+
+    /// Builds the plan, reloading the catalog once on a miss; with the snapshot it was
+    /// decided on (`None` when it could not be).
+    async fn build_plan(
+        &self,
+        policy: &Arc<Policy>,
+        mut snapshot: Arc<Snapshot>,
+        desc: &RowDescription,
+        sql: &str,
+        gate_checked: bool,
+        gate_sources: &[Option<(String, String)>],
+    ) -> Result<(Option<Arc<Snapshot>>, Result<RowPlan, String>), PgError> {
         let catalog = &self.ctx.catalog;
-        let mut snapshot = catalog.snapshot(&self.ctx.database).await?;
         for attempt in 0..2 {
             let input = PlanInput {
-                policy: &policy,
+                policy,
                 consumer: &self.ctx.consumer,
                 catalog: &snapshot,
                 statement: sql,
@@ -466,18 +526,21 @@ impl ServerPump {
                 gate_sources,
             };
             match build_plan(&input, &desc.fields) {
-                Ok(plan) => return Ok(Ok(plan)),
-                Err(PlanOutcome::Refused(message)) => return Ok(Err(message)),
+                Ok(plan) => return Ok((Some(snapshot), Ok(plan))),
+                Err(PlanOutcome::Refused(message)) => return Ok((Some(snapshot), Err(message))),
                 Err(PlanOutcome::Miss) if attempt == 0 => {
                     snapshot = catalog.after_miss(&self.ctx.database, &snapshot).await?;
                 }
                 Err(PlanOutcome::Miss) => {}
             }
         }
-        Ok(Err(
-            "a result column comes from a relation the catalog does not know; \
+        Ok((
+            None,
+            Err(
+                "a result column comes from a relation the catalog does not know; \
                 refused until it can be attributed"
-                .into(),
+                    .into(),
+            ),
         ))
     }
 
@@ -485,9 +548,8 @@ impl ServerPump {
         let Some(plan) = self.plan.clone() else {
             return self.refuse("rows arrived without a description; refused".into());
         };
-        match plan.apply(frame) {
-            Ok(row) => {
-                self.out.extend_from_slice(&row.into_bytes());
+        match plan.write(&frame, &mut self.out, &mut self.tally) {
+            Ok(()) => {
                 self.rows += 1;
                 Ok(())
             }
@@ -579,7 +641,7 @@ impl ServerPump {
         }
         let data = CopyData::decode(&frame.body())
             .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
-        match mask_copy_line(&copy.plan, &copy.layout, &data.data) {
+        match mask_copy_line(&copy.plan, &copy.layout, &data.data, &mut self.tally) {
             Ok(line) => {
                 CopyData { data: line.into() }.encode(&mut self.out)?;
                 self.rows += 1;
@@ -591,10 +653,12 @@ impl ServerPump {
 
     fn audit_completed(&mut self) -> Result<(), PgError> {
         let sql = self.current_sql();
+        let started = self.current_started();
         let plan = self.plan.clone();
         let rows = std::mem::take(&mut self.rows);
         self.record(
             &sql,
+            started,
             Outcome::Completed {
                 plan: plan.as_deref(),
                 rows,
@@ -602,19 +666,35 @@ impl ServerPump {
         )
     }
 
-    fn audit_refusal(&mut self, sql: &str, error: &ErrorResponse) -> Result<(), PgError> {
+    fn audit_refusal(
+        &mut self,
+        sql: &str,
+        started: Option<Instant>,
+        error: &ErrorResponse,
+    ) -> Result<(), PgError> {
         let reason = error.fields.message().unwrap_or("refused").to_owned();
-        self.record(sql, Outcome::Refused { reason: &reason })
+        self.record(sql, started, Outcome::Refused { reason: &reason })
     }
 
-    fn record(&self, sql: &str, outcome: Outcome<'_>) -> Result<(), PgError> {
+    /// One statement ended: counted (decision, latency, values transformed), then
+    /// recorded in the audit trail.
+    fn record(
+        &mut self,
+        sql: &str,
+        started: Option<Instant>,
+        outcome: Outcome<'_>,
+    ) -> Result<(), PgError> {
+        let metrics = &self.ctx.metrics;
+        metrics.transformed(Channel::Postgres, &mut self.tally);
+        let elapsed = started.map(|s| s.elapsed());
+        metrics.statement(&self.ctx.counters, outcome.decision(), elapsed);
         let Some(log) = &self.ctx.audit else {
             return Ok(());
         };
         let policy = self.ctx.policy.current();
         log.record(event(&self.ctx, &policy, sql, outcome))
             .map_err(|e| {
-                PgError::Upstream(format!(
+                PgError::Audit(format!(
                     "the audit trail cannot be written ({e}); tuomin stops serving"
                 ))
             })

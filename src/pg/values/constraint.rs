@@ -59,7 +59,8 @@ impl TypeConstraint {
         match *self {
             TypeConstraint::None => Ok(()),
             TypeConstraint::MaxChars(n) | TypeConstraint::PaddedChars(n) => {
-                if text.chars().count() > n as usize {
+                // A character is at least one byte: short text needs no counting.
+                if text.len() > n as usize && text.chars().count() > n as usize {
                     return fail("more characters than the column allows");
                 }
                 Ok(())

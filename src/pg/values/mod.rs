@@ -29,7 +29,7 @@ mod fixtures;
 
 use std::borrow::Cow;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 pub use constraint::{TypeConstraint, type_constraint};
 pub use type_oid::TypeOid;
@@ -154,6 +154,29 @@ pub fn encode_text(oid: TypeOid, text: &str) -> Result<Bytes, ValueError> {
     Ok(Bytes::copy_from_slice(text.as_bytes()))
 }
 
+/// Text to a value in `format`, appended to `out` (nothing is appended on error).
+/// The same checks as [`encode`]; text types are written without an intermediate copy.
+pub fn encode_into(
+    format: FormatCode,
+    oid: TypeOid,
+    text: &str,
+    out: &mut BytesMut,
+) -> Result<(), ValueError> {
+    let textual = matches!(
+        oid,
+        TypeOid::TEXT | TypeOid::VARCHAR | TypeOid::BPCHAR | TypeOid::NAME
+    );
+    if textual || (format == FormatCode::Text && !oid.is_supported()) {
+        if text.contains('\0') {
+            return Err(ValueError::text(oid, "contains a NUL"));
+        }
+        out.extend_from_slice(text.as_bytes());
+        return Ok(());
+    }
+    out.extend_from_slice(&encode(format, oid, text)?);
+    Ok(())
+}
+
 /// A value in `format` to its text form.
 pub fn decode(format: FormatCode, oid: TypeOid, raw: &[u8]) -> Result<Cow<'_, str>, ValueError> {
     match format {
@@ -188,6 +211,37 @@ mod tests {
         for (oid, hex, text) in fixtures::PG15 {
             let got = encode_binary(TypeOid(*oid), text).map(|b| hex::encode(&b));
             assert_eq!(got.as_deref(), Ok(*hex), "type {oid}, text {text:?}");
+        }
+    }
+
+    #[test]
+    fn encode_into_appends_what_encode_returns_in_both_formats() {
+        let mut cases: Vec<(TypeOid, &str)> = fixtures::PG15
+            .iter()
+            .map(|(oid, _, text)| (TypeOid(*oid), *text))
+            .collect();
+        cases.extend([
+            (TypeOid::TEXT, "a\0b"),
+            (TypeOid::VARCHAR, "13812345678"),
+            (TypeOid::INT4, "not a number"),
+            (TypeOid(600), "(1,2)"),
+            (TypeOid(600), "nul\0"),
+        ]);
+        for (oid, text) in cases {
+            for format in [FormatCode::Text, FormatCode::Binary] {
+                let mut out = BytesMut::from(&b"kept"[..]);
+                let got = encode_into(format, oid, text, &mut out);
+                match encode(format, oid, text) {
+                    Ok(bytes) => {
+                        assert_eq!(got, Ok(()), "{oid} {format:?}");
+                        assert_eq!(&out[4..], &bytes[..], "{oid} {format:?}");
+                    }
+                    Err(e) => {
+                        assert_eq!(got, Err(e), "{oid} {format:?}");
+                        assert_eq!(&out[..], b"kept", "{oid} {format:?}");
+                    }
+                }
+            }
         }
     }
 

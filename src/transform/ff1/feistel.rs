@@ -1,19 +1,23 @@
 //! The inside of one FF1 call: the CBC-MAC prefix, the ten Feistel rounds and the
 //! modular arithmetic on `u128` halves, run by the block cipher's backend so that
 //! every AES block of the call shares one backend session.
+//!
+//! Blocks are held as big-endian `u128`s: the PRF input of a round is the constant
+//! tail of `Q` (tweak bytes and padding) with the round number and `NUM_b(B)` added
+//! at its end, so building it is two XORs and a shift, with no byte copying.
 
 use aes::cipher::consts::U16;
 use aes::cipher::{Array, BlockCipherEncBackend, BlockCipherEncClosure, BlockSizeUser, InOut};
 
 use super::{Direction, Domain};
 
-/// The CBC-MAC state after `P ‖ T ‖ 0^pad` minus its last partial block, which waits
-/// in `tail` for the round number and `NUM(B)`.
-struct Prefix {
-    state: [u8; 16],
-    tail: [u8; 32],
-    tail_start: usize,
-    tail_len: usize,
+/// The CBC-MAC state after `P ‖ T ‖ 0^pad` minus its last partial block or two,
+/// which are `tail` (big-endian, the round number and `NUM(B)` still to add at the
+/// end of `tail.1`); `two` when the tail spans two blocks.
+pub(super) struct Prefix {
+    state: u128,
+    tail: (u128, u128),
+    two: bool,
 }
 
 /// One FF1 call, run by the block cipher's backend (see the module comment).
@@ -23,6 +27,8 @@ pub(super) struct Job<'a> {
     pub(super) tweak: &'a [u8],
     /// Cycle-walk until the value (A·radix^v + B) is below this.
     pub(super) bound: Option<u128>,
+    /// E(P) for this key, domain and tweak length, when computed beforehand.
+    pub(super) p_mac: Option<[u8; 16]>,
     /// In: the halves (A, B) of the input; out: those of the output.
     pub(super) halves: &'a mut (u128, u128),
 }
@@ -33,11 +39,16 @@ impl BlockSizeUser for Job<'_> {
 
 impl BlockCipherEncClosure for Job<'_> {
     fn call<B: BlockCipherEncBackend<BlockSize = U16>>(self, backend: &B) {
-        let enc = |block: &mut [u8; 16]| {
-            let block: &mut Array<u8, U16> = block.into();
-            backend.encrypt_block(InOut::from(block));
+        let enc = |block: u128| {
+            let mut bytes: Array<u8, U16> = block.to_be_bytes().into();
+            backend.encrypt_block(InOut::from(&mut bytes));
+            u128::from_be_bytes(bytes.into())
         };
-        let pre = prefix(&enc, self.dom, self.tweak);
+        let p_mac = match self.p_mac {
+            Some(p) => u128::from_be_bytes(p),
+            None => enc(p_block(self.dom, self.tweak.len())),
+        };
+        let pre = prefix(&enc, p_mac, self.dom, self.tweak);
         let (mut a, mut b) = *self.halves;
         loop {
             (a, b) = rounds(&enc, self.dir, self.dom, &pre, a, b);
@@ -51,44 +62,53 @@ impl BlockCipherEncClosure for Job<'_> {
     }
 }
 
-/// CBC-MAC over the constant part of the PRF input (NIST steps 5 and 6i).
-fn prefix<E: Fn(&mut [u8; 16])>(enc: &E, dom: &Domain, tweak: &[u8]) -> Prefix {
-    let t = tweak.len();
-    let mut state = [0u8; 16];
-    state[..3].copy_from_slice(&[1, 2, 1]);
-    state[3..6].copy_from_slice(&dom.radix.to_be_bytes()[1..]);
-    state[6] = 10;
-    state[7] = (dom.u % 256) as u8;
-    state[8..12].copy_from_slice(&(dom.len as u32).to_be_bytes());
-    state[12..16].copy_from_slice(&(t as u32).to_be_bytes());
-    enc(&mut state);
+/// The block P of NIST step 5 (big-endian), for `t` bytes of tweak.
+pub(super) fn p_block(dom: &Domain, t: usize) -> u128 {
+    let mut p = [0u8; 16];
+    p[..3].copy_from_slice(&[1, 2, 1]);
+    p[3..6].copy_from_slice(&dom.radix.to_be_bytes()[1..]);
+    p[6] = 10;
+    p[7] = (dom.u % 256) as u8;
+    p[8..12].copy_from_slice(&(dom.len as u32).to_be_bytes());
+    p[12..16].copy_from_slice(&(t as u32).to_be_bytes());
+    u128::from_be_bytes(p)
+}
 
+/// CBC-MAC over the constant part of the PRF input (NIST steps 5 and 6i), from
+/// `p_mac` = E(P).
+fn prefix<E: Fn(u128) -> u128>(enc: &E, p_mac: u128, dom: &Domain, tweak: &[u8]) -> Prefix {
     // Q = T ‖ 0^pad ‖ [i] ‖ NUM_b(B); `fixed` is the length of T ‖ 0^pad.
+    let t = tweak.len();
     let pad = (16 - (t + dom.b + 1) % 16) % 16;
     let fixed = t + pad;
-    let byte = |j: usize| tweak.get(j).copied().unwrap_or(0);
-    let full = fixed / 16;
-    for k in 0..full {
-        for (j, s) in state.iter_mut().enumerate() {
-            *s ^= byte(16 * k + j);
+    let block_at = |at: usize| {
+        let mut block = [0u8; 16];
+        if let Some(bytes) = tweak.get(at..) {
+            let n = bytes.len().min(16);
+            block[..n].copy_from_slice(&bytes[..n]);
         }
-        enc(&mut state);
+        u128::from_be_bytes(block)
+    };
+    let full = fixed / 16;
+    let mut state = p_mac;
+    for k in 0..full {
+        state = enc(state ^ block_at(16 * k));
     }
-    let mut tail = [0u8; 32];
+    // The rest of T (zero-padded) starts the tail; the tail is 16 or 32 bytes.
     let tail_start = fixed % 16;
-    for (j, slot) in tail[..tail_start].iter_mut().enumerate() {
-        *slot = byte(16 * full + j);
-    }
-    Prefix {
-        state,
-        tail,
-        tail_start,
-        tail_len: tail_start + 1 + dom.b,
-    }
+    let rest = block_at(16 * full) & mask_high(tail_start);
+    let two = tail_start + 1 + dom.b > 16;
+    let tail = if two { (rest, 0) } else { (0, rest) };
+    Prefix { state, tail, two }
+}
+
+/// A mask of the first `n` bytes (n < 16) of a big-endian block.
+fn mask_high(n: usize) -> u128 {
+    if n == 0 { 0 } else { !(u128::MAX >> (8 * n)) }
 }
 
 /// The ten Feistel rounds on the halves `a` (u numerals) and `b` (v numerals).
-fn rounds<E: Fn(&mut [u8; 16])>(
+fn rounds<E: Fn(u128) -> u128>(
     enc: &E,
     dir: Direction,
     dom: &Domain,
@@ -126,7 +146,7 @@ fn rounds<E: Fn(&mut [u8; 16])>(
 
 /// y mod radix^m, where y = NUM(S) and S the first d bytes of the PRF output
 /// extended as in NIST steps 6ii–6iv.
-fn round_value<E: Fn(&mut [u8; 16])>(
+fn round_value<E: Fn(u128) -> u128>(
     enc: &E,
     dom: &Domain,
     pre: &Prefix,
@@ -135,35 +155,30 @@ fn round_value<E: Fn(&mut [u8; 16])>(
     m: u128,
     wrap: u128,
 ) -> u128 {
-    let mut tail = pre.tail;
-    tail[pre.tail_start] = i;
-    let at = pre.tail_start + 1;
-    tail[at..at + dom.b].copy_from_slice(&x.to_be_bytes()[16 - dom.b..]);
-    let mut r = pre.state;
-    for chunk in tail[..pre.tail_len].chunks_exact(16) {
-        for (s, t) in r.iter_mut().zip(chunk) {
-            *s ^= t;
-        }
-        enc(&mut r);
-    }
+    // [i]_1 ‖ NUM_b(x) at the end of the tail; x < 256^b, b ≤ 16.
+    let (hi, lo) = if dom.b < 16 {
+        (0, (u128::from(i) << (8 * dom.b)) | x)
+    } else {
+        (u128::from(i), x)
+    };
+    let r = if pre.two {
+        let first = enc(pre.state ^ pre.tail.0 ^ hi);
+        enc(first ^ pre.tail.1 ^ lo)
+    } else {
+        enc(pre.state ^ pre.tail.1 ^ lo)
+    };
     if dom.d <= 16 {
-        let mut be = [0u8; 16];
-        be[16 - dom.d..].copy_from_slice(&r[..dom.d]);
-        let y = u128::from_be_bytes(be);
+        let y = r >> (8 * (16 - dom.d));
         return match (u64::try_from(y), u64::try_from(m)) {
             (Ok(y), Ok(m)) => u128::from(y % m),
             _ => y % m,
         };
     }
     // d = 20: S = R ‖ first 4 bytes of E(R ⊕ [1]_16); y has 160 bits.
-    let mut s2 = r;
-    s2[15] ^= 1;
-    enc(&mut s2);
-    let hi = u32::from_be_bytes([r[0], r[1], r[2], r[3]]);
-    let mut lo = [0u8; 16];
-    lo[..12].copy_from_slice(&r[4..]);
-    lo[12..].copy_from_slice(&s2[..4]);
-    add_mod(mul_mod_u32(hi, wrap, m), u128::from_be_bytes(lo) % m, m)
+    let s2 = enc(r ^ 1);
+    let hi = (r >> 96) as u32;
+    let lo = (r << 32) | (s2 >> 96);
+    add_mod(mul_mod_u32(hi, wrap, m), lo % m, m)
 }
 
 /// (a + b) mod m for a, b < m.

@@ -1,0 +1,99 @@
+# Shared setup of the PostgreSQL benchmark scripts (sourced, not run): a throwaway
+# PostgreSQL cluster with the demo bank, pgbouncer in session mode, and two tuomin
+# policies (all pass, and the demo policy with consumer `qa`), all on loopback.
+# Sets PGPORT, BOUNCER_PORT, PASS_PORT, MASK_PORT, WORK, TUOMIN and writes
+# $WORK/point.sql and $WORK/range.sql; cleans everything up on exit.
+#
+# Callers set CUSTOMERS before calling pg_bench_setup.
+
+BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+WORK=$(mktemp -d /tmp/tuomin-bench-XXXX)
+RUNAS=()
+if [ "$(id -u)" = 0 ]; then RUNAS=(runuser -u postgres --); chown postgres "$WORK"; fi
+PIDS=()
+pg_bench_cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 1
+  "${RUNAS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap pg_bench_cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+pg_bench_setup() {
+  echo "== building tuomin (release)"
+  cargo build --release --quiet --bin tuomin
+  TUOMIN=$PWD/target/release/tuomin
+
+  echo "== PostgreSQL"
+  PGPORT=$(free_port)
+  "${RUNAS[@]}" "$BIN/initdb" -D "$WORK/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+  "${RUNAS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w \
+    -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50" start >/dev/null
+  psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "create database bench" postgres
+  "$TUOMIN" demo-data --out "$WORK/demo" --customers "$CUSTOMERS" --format sql >/dev/null
+  psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 -f "$WORK/demo/demo.sql" bench
+  psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "analyze" bench
+
+  echo "== pgbouncer (session mode)"
+  BOUNCER_PORT=$(free_port)
+  cat > "$WORK/pgbouncer.ini" <<INI
+[databases]
+bench = host=127.0.0.1 port=$PGPORT dbname=bench
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $WORK/userlist.txt
+pool_mode = session
+max_client_conn = 100
+default_pool_size = 20
+logfile = $WORK/pgbouncer.log
+INI
+  echo '"postgres" ""' > "$WORK/userlist.txt"
+  [ ${#RUNAS[@]} -gt 0 ] && chown postgres "$WORK/pgbouncer.ini" "$WORK/userlist.txt"
+  "${RUNAS[@]}" pgbouncer "$WORK/pgbouncer.ini" & PIDS+=($!)
+
+  echo "== tuomin (two policies: all pass, and the demo policy)"
+  "$TUOMIN" keygen --out "$WORK/bench.key" >/dev/null
+  VERIFIER=$(echo bench-pass | "$TUOMIN" passwd)
+  PASS_PORT=$(free_port)
+  MASK_PORT=$(free_port)
+  local upstream="[postgres.upstream]
+host = \"127.0.0.1\"
+port = $PGPORT
+user = \"postgres\""
+  cat > "$WORK/pass.toml" <<TOML
+version = 1
+[keys]
+master_key_file = "bench.key"
+master_key_env = "TUOMIN_BENCH_KEY_NEVER_SET"
+[defaults]
+unclassified = "pass"
+unclassified_pass_reason = "benchmark baseline: no masked column"
+[consumers.passthrough]
+scenario = "dev_test"
+key_scope = "bench"
+scram_verifier = "$VERIFIER"
+[postgres]
+listen = "127.0.0.1:$PASS_PORT"
+$upstream
+TOML
+  sed -e 's#"../.tuomin/demo.key"#"bench.key"#' -e 's#"TUOMIN_MASTER_KEY"#"TUOMIN_BENCH_KEY_NEVER_SET"#' \
+      -e '/^\[audit\]/,/^$/d' -e "s#^listen = \"127.0.0.1:8443\"#listen = \"127.0.0.1:$(free_port)\"#" config/demo.toml \
+    | sed -e "s#^\[consumers.qa\]#[consumers.qa]\nscram_verifier = \"$VERIFIER\"#" > "$WORK/mask.toml"
+  printf '\n[postgres]\nlisten = "127.0.0.1:%s"\n%s\n' "$MASK_PORT" "$upstream" >> "$WORK/mask.toml"
+  RUST_LOG=warn "$TUOMIN" serve --config "$WORK/pass.toml" 2>"$WORK/pass.log" & PIDS+=($!)
+  RUST_LOG=warn "$TUOMIN" serve --config "$WORK/mask.toml" 2>"$WORK/mask.log" & PIDS+=($!)
+  sleep 2
+
+  cat > "$WORK/point.sql" <<SQL
+\set id random(1, $CUSTOMERS)
+select customer_id, id_number, mobile, email from customers where customer_id = :id;
+SQL
+  cat > "$WORK/range.sql" <<SQL
+\set id random(1, $((CUSTOMERS - 100)))
+select customer_id, id_number, mobile, email from customers where customer_id between :id and :id + 99;
+SQL
+}
