@@ -252,6 +252,91 @@ async fn the_api_key_never_reaches_the_upstream() {
     assert_eq!(v["z_first"], false, "x-api-key was forwarded");
 }
 
+/// Sends `request` on a fresh connection to the gateway; the response body.
+async fn raw(env: &Env, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = env.running.http_addr.expect("http");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut buf = Vec::new();
+    let read = async {
+        loop {
+            let mut chunk = [0u8; 4096];
+            let n = stream.read(&mut chunk).await.expect("read");
+            assert!(n > 0, "connection closed mid-response");
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf).into_owned();
+            let Some(end) = text.find("\r\n\r\n") else {
+                continue;
+            };
+            let length: usize = text[..end]
+                .to_ascii_lowercase()
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .and_then(|v| v.trim().parse().ok())
+                .expect("content-length");
+            if buf.len() >= end + 4 + length {
+                return text[end + 4..].to_owned();
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), read)
+        .await
+        .expect("response in time")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upstream_gets_our_forwarding_headers_and_none_of_one_hops() {
+    let env = env().await;
+    let request = format!(
+        "GET /t/headers?q=1&r=%20 HTTP/1.1\r\nHost: gw.example\r\nx-api-key: {}\r\n\
+         Connection: keep-alive, x-hop-named\r\nX-Hop-Named: secret-hop\r\n\
+         Keep-Alive: timeout=5\r\nProxy-Authorization: Basic Zm9vOmJhcg==\r\nTE: trailers\r\n\
+         Forwarded: for=6.6.6.6\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: gopher\r\n\
+         X-Forwarded-Host: evil\r\nX-Tuomin-Consumer: admin\r\nAccept-Encoding: gzip\r\n\
+         Content-Length: 0\r\nX-Custom: kept\r\n\r\n",
+        env.key("vendor")
+    );
+    let body: serde_json::Value = serde_json::from_str(&raw(&env, &request).await).expect("JSON");
+    let seen: Vec<&str> = body["note"].as_str().expect("note").lines().collect();
+    assert_eq!(seen[0], "/t/headers?q=1&r=%20", "path and query as sent");
+    for expected in [
+        "x-custom: kept",
+        "x-forwarded-for: 127.0.0.1",
+        "x-forwarded-host: gw.example",
+        "x-forwarded-proto: http",
+        "x-tuomin-consumer: vendor",
+    ] {
+        assert!(seen.contains(&expected), "{expected} missing from {seen:?}");
+    }
+    for gone in [
+        "x-api-key",
+        "x-hop-named",
+        "keep-alive",
+        "proxy-authorization",
+        "te",
+        "forwarded",
+        "accept-encoding",
+    ] {
+        assert!(
+            !seen.iter().any(|l| l.starts_with(&format!("{gone}: "))),
+            "{gone} reached the upstream: {seen:?}"
+        );
+    }
+    for name in [
+        "x-forwarded-for",
+        "x-forwarded-host",
+        "x-forwarded-proto",
+        "x-tuomin-consumer",
+    ] {
+        let n = seen
+            .iter()
+            .filter(|l| l.starts_with(&format!("{name}: ")))
+            .count();
+        assert_eq!(n, 1, "{name} once, ours: {seen:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unrouted_and_traversing_paths_are_answered_by_tuomin() {
     let env = env().await;

@@ -16,14 +16,27 @@ const MAC_SUFFIX_LEN: usize = MAC_MEMBER_PREFIX.len() + 64 + 2;
 
 /// Serializes `record` and seals it: the full line (without newline) and its MAC.
 pub fn seal(key: &hmac::Key, record: &AuditRecord) -> Result<(String, String), serde_json::Error> {
-    let body = serde_json::to_string(record)?;
-    let mac = hex::encode(hmac::sign(key, body.as_bytes()).as_ref());
-    let mut line = body;
-    line.pop(); // the closing brace, re-added after the MAC
-    line.push_str(MAC_MEMBER_PREFIX);
-    line.push_str(&mac);
-    line.push_str("\"}");
+    let mut line = Vec::new();
+    let mac = seal_into(key, record, &mut line)?;
+    // serde_json writes UTF-8, and the MAC member is ASCII.
+    let line = String::from_utf8(line).map_err(serde::ser::Error::custom)?;
     Ok((line, mac))
+}
+
+/// [`seal`] into a buffer the caller reuses (cleared first); returns the MAC (hex).
+pub fn seal_into(
+    key: &hmac::Key,
+    record: &AuditRecord,
+    line: &mut Vec<u8>,
+) -> Result<String, serde_json::Error> {
+    line.clear();
+    serde_json::to_writer(&mut *line, record)?;
+    let mac = hex::encode(hmac::sign(key, line).as_ref());
+    line.pop(); // the closing brace, re-added after the MAC
+    line.extend_from_slice(MAC_MEMBER_PREFIX.as_bytes());
+    line.extend_from_slice(mac.as_bytes());
+    line.extend_from_slice(b"\"}");
+    Ok(mac)
 }
 
 /// Splits a sealed line into (body as sealed, MAC hex); `None` if it is not sealed.

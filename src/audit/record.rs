@@ -1,5 +1,7 @@
 //! One audit record. It names fields, grades, transforms and counts — never a value.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// Where the data went out.
@@ -47,7 +49,9 @@ pub struct AuditEvent {
     pub client: Option<String>,
     /// Tables, route or file read.
     pub source: Vec<String>,
-    pub fields: Vec<AuditField>,
+    /// Shared: a gateway prepares each field once per policy and hands the same
+    /// `Arc` to every record, instead of copying four strings per field per request.
+    pub fields: Vec<Arc<AuditField>>,
     /// Rows or records returned.
     pub rows: u64,
     pub decision: AuditDecision,

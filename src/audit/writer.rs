@@ -4,7 +4,7 @@
 //! [`AuditLog::record`] refuse, so a gateway stops serving rather than serve unrecorded.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use ring::hmac;
 
-use super::chain::{GENESIS, seal, unseal};
+use super::chain::{GENESIS, seal_into, unseal};
 use super::record::{AuditEvent, AuditRecord};
 use crate::keys::SubKey;
 
@@ -125,6 +125,7 @@ impl AuditLog {
             outputs,
             state,
             shared: Arc::clone(&shared),
+            line: Vec::with_capacity(2048),
         };
         let thread = std::thread::Builder::new()
             .name("tuomin-audit".into())
@@ -223,12 +224,20 @@ struct ChainState {
 enum Output {
     File {
         path: PathBuf,
-        file: File,
+        /// Written out at the end of each batch of records (see [`Writer::run`]).
+        file: BufWriter<File>,
         size: u64,
         rotate_bytes: u64,
     },
     Stdout,
 }
+
+/// Room for a batch of records before the buffer writes out by itself.
+const FILE_BUFFER: usize = 64 * 1024;
+
+/// Most records written before the buffers are flushed (bounds how long a record
+/// waits in memory under a steady stream).
+const MAX_BATCH: u64 = 256;
 
 impl Output {
     fn open(sink: &AuditSink) -> Result<Self, AuditError> {
@@ -240,7 +249,7 @@ impl Output {
                 let size = file.metadata().map(|m| m.len()).unwrap_or(0);
                 Ok(Output::File {
                     path: path.clone(),
-                    file,
+                    file: BufWriter::with_capacity(FILE_BUFFER, file),
                     size,
                     rotate_bytes: *rotate_bytes,
                 })
@@ -262,11 +271,12 @@ impl Output {
         })
     }
 
-    fn write_line(&mut self, line: &str) -> std::io::Result<()> {
+    fn write_line(&mut self, line: &[u8]) -> std::io::Result<()> {
         match self {
             Output::Stdout => {
                 let mut out = std::io::stdout().lock();
-                writeln!(out, "{line}")?;
+                out.write_all(line)?;
+                out.write_all(b"\n")?;
                 out.flush()
             }
             Output::File {
@@ -276,12 +286,15 @@ impl Output {
                 rotate_bytes,
             } => {
                 if *size > 0 && *size + line.len() as u64 + 1 > *rotate_bytes {
-                    file.sync_all()?;
+                    file.flush()?;
+                    file.get_ref().sync_all()?;
                     std::fs::rename(&*path, next_rotation(path))?;
-                    *file = open_append(path).map_err(|e| std::io::Error::other(e.to_string()))?;
+                    let fresh =
+                        open_append(path).map_err(|e| std::io::Error::other(e.to_string()))?;
+                    *file = BufWriter::with_capacity(FILE_BUFFER, fresh);
                     *size = 0;
                 }
-                file.write_all(line.as_bytes())?;
+                file.write_all(line)?;
                 file.write_all(b"\n")?;
                 *size += line.len() as u64 + 1;
                 Ok(())
@@ -289,9 +302,18 @@ impl Output {
         }
     }
 
-    fn sync(&mut self) -> std::io::Result<()> {
+    /// Hands what is buffered to the operating system.
+    fn flush(&mut self) -> std::io::Result<()> {
         match self {
-            Output::File { file, .. } => file.sync_data(),
+            Output::File { file, .. } => file.flush(),
+            Output::Stdout => Ok(()),
+        }
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        self.flush()?;
+        match self {
+            Output::File { file, .. } => file.get_ref().sync_data(),
             Output::Stdout => Ok(()),
         }
     }
@@ -379,49 +401,86 @@ struct Writer {
     outputs: Vec<Output>,
     state: ChainState,
     shared: Arc<Shared>,
+    /// The line being sealed (reused from record to record).
+    line: Vec<u8>,
 }
 
 impl Writer {
+    /// Writes records in batches: whatever is queued when the writer wakes (up to
+    /// [`MAX_BATCH`]) goes into the buffers, which are then flushed with one write
+    /// each, so under load the trail costs a write per batch rather than per record.
     fn run(mut self, rx: Receiver<Message>) {
-        while let Ok(message) = rx.recv() {
-            match message {
-                Message::Event(event) => {
-                    self.write(*event);
-                    self.shared.queued.fetch_sub(1, Ordering::Relaxed);
-                }
-                Message::Flush(done) => {
-                    for output in &mut self.outputs {
-                        if let Err(e) = output.sync() {
-                            fail(&self.shared, &e.to_string());
+        while let Ok(first) = rx.recv() {
+            let mut batch = 0;
+            let mut next = Some(first);
+            while let Some(message) = next {
+                match message {
+                    Message::Event(event) => {
+                        if self.write(*event) {
+                            batch += 1;
                         }
+                        self.shared.queued.fetch_sub(1, Ordering::Relaxed);
                     }
-                    let _ = done.send(());
+                    Message::Flush(done) => {
+                        self.flush(std::mem::take(&mut batch));
+                        for output in &mut self.outputs {
+                            if let Err(e) = output.sync() {
+                                fail(&self.shared, &e.to_string());
+                            }
+                        }
+                        let _ = done.send(());
+                    }
                 }
+                next = if batch < MAX_BATCH {
+                    rx.try_recv().ok()
+                } else {
+                    None
+                };
             }
+            self.flush(batch);
         }
     }
 
-    fn write(&mut self, mut event: AuditEvent) {
+    /// Flushes the outputs; the `batch` records buffered since are then written.
+    fn flush(&mut self, batch: u64) {
+        for output in &mut self.outputs {
+            if let Err(e) = output.flush() {
+                return fail(&self.shared, &e.to_string());
+            }
+        }
+        self.shared.written.fetch_add(batch, Ordering::Relaxed);
+    }
+
+    /// Seals `event` into the chain and buffers it; false when that failed.
+    fn write(&mut self, mut event: AuditEvent) -> bool {
         event.key_id = self.key_id.clone();
         let record = AuditRecord {
             seq: self.state.seq + 1,
             event,
-            prev: self.state.prev.clone(),
+            prev: std::mem::take(&mut self.state.prev),
         };
-        let (line, mac) = match seal(&self.key, &record) {
-            Ok(sealed) => sealed,
-            Err(e) => return fail(&self.shared, &e.to_string()),
-        };
-        for output in &mut self.outputs {
-            if let Err(e) = output.write_line(&line) {
-                return fail(&self.shared, &e.to_string());
+        let sealed = seal_into(&self.key, &record, &mut self.line).map_err(|e| e.to_string());
+        let written = sealed.and_then(|mac| {
+            for output in &mut self.outputs {
+                output.write_line(&self.line).map_err(|e| e.to_string())?;
+            }
+            Ok(mac)
+        });
+        match written {
+            Ok(mac) => {
+                self.state = ChainState {
+                    seq: record.seq,
+                    prev: mac,
+                };
+                true
+            }
+            Err(e) => {
+                // The chain stays where it was: the next record follows the last one.
+                self.state.prev = record.prev;
+                fail(&self.shared, &e);
+                false
             }
         }
-        self.state = ChainState {
-            seq: record.seq,
-            prev: mac,
-        };
-        self.shared.written.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -32,6 +32,7 @@ pub fn record(
         Ok(report) => {
             let mut fields = audit_fields(policy, table, &report.columns);
             fields.extend(scan_fields(policy, table, report));
+            let fields = fields.into_iter().map(std::sync::Arc::new).collect();
             let masked = report.values_transformed > 0;
             let decision = if masked {
                 AuditDecision::Masked

@@ -5,10 +5,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use http::{HeaderName, HeaderValue};
+
 use super::identity::Identities;
 use super::plan::MaskPlan;
 use super::routes::Params;
-use super::upstream::{UpstreamClient, client};
+use super::upstream::{Target, UpstreamClient, client};
 use crate::config::http::{HttpConfig, RouteConfig};
 use crate::policy::Policy;
 
@@ -16,14 +18,27 @@ use crate::policy::Policy;
 pub struct Route {
     pub config: RouteConfig,
     pub client: UpstreamClient,
+    pub target: Target,
+    /// `METHOD pattern`, the audit record's fingerprint of the route's requests.
+    pub fingerprint: String,
     /// By consumer name.
-    pub plans: HashMap<String, Arc<MaskPlan>>,
+    pub consumers: HashMap<String, RouteConsumer>,
+}
+
+/// What a route needs of one consumer, prepared when the policy loads.
+pub struct RouteConsumer {
+    pub plan: Arc<MaskPlan>,
+    /// The consumer's name as `X-Tuomin-Consumer`; `None` when the name is not a valid
+    /// header value (the header is then left out).
+    pub header: Option<HeaderValue>,
 }
 
 /// Everything a request needs from the policy.
 pub struct Gateway {
     pub policy: Arc<Policy>,
     pub config: HttpConfig,
+    /// `config.api_key_header`, parsed.
+    pub api_key_header: HeaderName,
     pub routes: Vec<Route>,
     pub identities: Identities,
 }
@@ -38,18 +53,29 @@ impl Gateway {
             .ok_or("the policy has no [http] section")?;
         let mut routes = Vec::new();
         for route in &config.routes {
-            let plans = policy
+            let consumers = policy
                 .consumers
                 .keys()
-                .map(|c| (c.clone(), Arc::new(MaskPlan::build(&policy, c, route))))
+                .map(|c| {
+                    let prepared = RouteConsumer {
+                        plan: Arc::new(MaskPlan::build(&policy, c, route)),
+                        header: HeaderValue::from_str(c).ok(),
+                    };
+                    (c.clone(), prepared)
+                })
                 .collect();
             routes.push(Route {
                 config: route.clone(),
                 client: client(&route.upstream, config.upstream_timeout)?,
-                plans,
+                target: Target::new(&route.upstream)?,
+                fingerprint: format!("{} {}", route.method, route.pattern.as_str()),
+                consumers,
             });
         }
+        let api_key_header = HeaderName::from_bytes(config.api_key_header.as_bytes())
+            .map_err(|_| format!("{:?} is not a header name", config.api_key_header))?;
         Ok(Gateway {
+            api_key_header,
             identities: Identities::build(&policy),
             policy,
             config,

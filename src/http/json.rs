@@ -8,7 +8,7 @@
 //! The body filter of the gateway: it runs on the whole body at end of stream.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -23,13 +23,33 @@ use crate::transform::{Context, Transform, TransformError, TransformTally};
 #[derive(Debug, Default)]
 pub struct Report {
     pub records: u64,
-    /// By source: the field, its grade and what was done.
-    pub fields: BTreeMap<String, AuditField>,
+    /// The fields returned, each once, in order of source: the field, its grade and
+    /// what was done.
+    pub fields: Vec<Arc<AuditField>>,
     pub transformed: bool,
     /// Values transformed, by transform (for the metrics).
     pub values: TransformTally,
     /// Rules already noted, by their index in the plan.
     seen: Vec<bool>,
+}
+
+impl Report {
+    /// Adds a field unless one of the same source is there (the first noted stays).
+    fn add_field(&mut self, field: &Arc<AuditField>) {
+        if let Err(at) = self
+            .fields
+            .binary_search_by(|f| f.field.as_str().cmp(&field.field))
+        {
+            self.fields.insert(at, field.clone());
+        }
+    }
+
+    /// Makes room for the once-per-rule bookkeeping of a plan of `rules` rules.
+    pub(super) fn expect_rules(&mut self, rules: usize) {
+        if self.seen.len() < rules {
+            self.seen.resize(rules, false);
+        }
+    }
 }
 
 /// Why a body cannot be returned. Never holds a value.
@@ -110,8 +130,8 @@ pub fn mask_ndjson(plan: &MaskPlan, body: &[u8]) -> Result<(Vec<u8>, Report), Ma
         report.records += 1;
         report.transformed |= line_report.transformed;
         report.values.merge(&line_report.values);
-        for (source, field) in line_report.fields {
-            report.fields.entry(source).or_insert(field);
+        for field in &line_report.fields {
+            report.add_field(field);
         }
     }
     Ok((out, report))
@@ -161,7 +181,7 @@ impl<'p> Walker<'p, '_> {
         inherited: Option<&'p Rule>,
         subject: Option<&str>,
     ) -> Result<Verdict, MaskError> {
-        let own = self.plan.rule_at(path, key).map(|r| &**r);
+        let own = self.plan.rule_at(path, key);
         if let Some(
             rule @ Rule {
                 decision: Decision::Refuse(refusal),
@@ -249,7 +269,7 @@ impl<'p> Walker<'p, '_> {
         path: &[Elem<'_>],
     ) -> Result<Verdict, MaskError> {
         if rule.never_leaves() && self.plan.c3 == C3Mode::Remove {
-            note(self.report, rule, "removed");
+            note(self.report, rule);
             return Ok(Verdict::Remove);
         }
         Err(MaskError::Refused {
@@ -268,7 +288,7 @@ impl<'p> Walker<'p, '_> {
     ) -> Result<Verdict, MaskError> {
         let transform = match &rule.decision {
             Decision::Pass { .. } => {
-                note(self.report, rule, "pass");
+                note(self.report, rule);
                 return Ok(Verdict::Keep);
             }
             Decision::Refuse(refusal) => return self.refuse(rule, refusal, path),
@@ -314,34 +334,26 @@ pub(super) fn apply_text(
 
 /// Records a value transformed by `rule`: the field (once), and the count.
 pub(super) fn transformed(report: &mut Report, rule: &Rule, transform: &'static str) {
-    note(report, rule, transform);
+    note(report, rule);
     report.transformed = true;
     report.values.add(transform);
 }
 
 /// Records, once per rule, the field and what was done to it.
-pub(super) fn note(report: &mut Report, rule: &Rule, transform: &str) {
-    if report.seen.get(rule.index).copied().unwrap_or(false) {
-        return;
+#[inline]
+pub(super) fn note(report: &mut Report, rule: &Rule) {
+    match report.seen.get_mut(rule.index) {
+        Some(true) => {}
+        Some(seen) => {
+            *seen = true;
+            report.add_field(&rule.audit);
+        }
+        None => {
+            report.seen.resize(rule.index + 1, false);
+            report.seen[rule.index] = true;
+            report.add_field(&rule.audit);
+        }
     }
-    if report.seen.len() <= rule.index {
-        report.seen.resize(rule.index + 1, false);
-    }
-    report.seen[rule.index] = true;
-    if report.fields.contains_key(&rule.source) {
-        return;
-    }
-    report.fields.insert(
-        rule.source.clone(),
-        AuditField {
-            field: rule.source.clone(),
-            grade: rule
-                .grade
-                .map_or_else(|| "unclassified".to_owned(), |g| g.to_string()),
-            category: rule.category.clone(),
-            transform: transform.to_owned(),
-        },
-    );
 }
 
 fn scalar_text(value: &Value) -> Option<String> {

@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::jsonpath::{Elem, JsonPath};
+use crate::audit::AuditField;
 use crate::config::JSON_TABLE;
 use crate::config::Unclassified;
 use crate::config::http::{C3Mode, RouteConfig};
@@ -23,6 +24,8 @@ pub struct Rule {
     pub subject: Option<String>,
     /// Position in its plan (for the report's once-per-rule bookkeeping).
     pub index: usize,
+    /// The field as the audit record names it, with what the rule does to it.
+    pub audit: Arc<AuditField>,
 }
 
 impl Rule {
@@ -115,35 +118,80 @@ impl MaskPlan {
 
     /// The rule of the node at `path` (whose key, or array's key, is `key`): a path rule
     /// first, then the key-name rule; a rule that never lets a value out wins over both.
-    pub fn rule_at(&self, path: &[Elem<'_>], key: Option<&str>) -> Option<&Arc<Rule>> {
+    pub fn rule_at(&self, path: &[Elem<'_>], key: Option<&str>) -> Option<&Rule> {
+        self.rule_with(path, key.and_then(|k| self.key_rule(k)))
+    }
+
+    /// The key-name rule of `key`, to look up once and pass to [`Self::rule_with`] for
+    /// every node it applies to (each element of an array under that key).
+    pub fn key_rule(&self, key: &str) -> Option<&Rule> {
+        self.keys.get(key).map(|r| &**r)
+    }
+
+    /// [`Self::rule_at`] with the key-name rule already looked up.
+    pub fn rule_with<'s>(
+        &'s self,
+        path: &[Elem<'_>],
+        by_key: Option<&'s Rule>,
+    ) -> Option<&'s Rule> {
         let by_path = self
             .paths
             .iter()
             .find(|(p, _)| p.matches(path))
-            .map(|(_, r)| r);
-        let by_key = key.and_then(|k| self.keys.get(k));
+            .map(|(_, r)| &**r);
         match (by_path, by_key) {
             (Some(p), Some(k)) if k.never_leaves() && !p.never_leaves() => Some(k),
             (Some(p), _) => Some(p),
             (None, k) => k,
         }
     }
+
+    /// How many rules the plan holds (their `index` is below this).
+    pub fn rule_count(&self) -> usize {
+        self.unclassified.index + 1
+    }
 }
 
 fn rule(policy: &Policy, consumer: &str, table: &str, column: &str, index: usize) -> Rule {
     let field = policy.table(table).and_then(|t| t.get(column));
     let category = field.map(|f| f.category.clone());
+    let grade = category
+        .as_ref()
+        .and_then(|c| policy.categories.get(c))
+        .map(|c| c.grade);
+    let decision = policy.decide(consumer, table, column);
+    let source = format!("{table}.{column}");
     Rule {
-        decision: policy.decide(consumer, table, column),
-        source: format!("{table}.{column}"),
-        grade: category
-            .as_ref()
-            .and_then(|c| policy.categories.get(c))
-            .map(|c| c.grade),
+        audit: audit_field(&source, grade, category.as_ref(), &decision),
+        decision,
+        source,
+        grade,
         category,
         subject: field.and_then(|f| f.subject.clone()),
         index,
     }
+}
+
+/// What the audit record says of a field under `decision`: `pass`, the transform's
+/// name, or `removed` (a refusing rule is only ever noted when `c3 = "remove"` takes
+/// the value out; otherwise the response is refused and records no field).
+fn audit_field(
+    source: &str,
+    grade: Option<Grade>,
+    category: Option<&String>,
+    decision: &Decision,
+) -> Arc<AuditField> {
+    let transform = match decision {
+        Decision::Pass { .. } => "pass",
+        Decision::Transform { transform, .. } => transform.name(),
+        Decision::Refuse(_) => "removed",
+    };
+    Arc::new(AuditField {
+        field: source.to_owned(),
+        grade: grade.map_or_else(|| "unclassified".to_owned(), |g| g.to_string()),
+        category: category.cloned(),
+        transform: transform.to_owned(),
+    })
 }
 
 fn unclassified(policy: &Policy, route: &RouteConfig, index: usize) -> Rule {
@@ -163,6 +211,7 @@ fn unclassified(policy: &Policy, route: &RouteConfig, index: usize) -> Rule {
         },
     };
     Rule {
+        audit: audit_field(&source, None, None, &decision),
         decision,
         source,
         grade: None,

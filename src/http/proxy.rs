@@ -4,18 +4,18 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use http::{HeaderValue, Request, Response, header};
+use http::{HeaderValue, Method, Request, Response, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
 
 use super::body::{self, BodyError};
 use super::error::{Fault, GatewayError};
-use super::gateway::{Gateway, Route};
+use super::gateway::{Gateway, Route, RouteConsumer};
 use super::json::{Report, mask_json, mask_ndjson};
 use super::limits::Limits;
 use super::lookup;
@@ -23,7 +23,7 @@ use super::routes::{Params, unsafe_path};
 use super::upstream::{self, Outgoing};
 use crate::admin::Metrics;
 use crate::admin::metrics::UNIDENTIFIED;
-use crate::audit::{AuditDecision, AuditEvent, AuditField, AuditLog, Channel};
+use crate::audit::{AuditDecision, AuditEvent, AuditLog, Channel};
 use crate::policy::Consumer;
 use crate::serve::Registry;
 
@@ -43,14 +43,49 @@ pub struct ConnInfo {
     pub tls: bool,
     /// `CN=…` / `DNS:…` of a verified client certificate.
     pub cert_names: Vec<String>,
+    /// The peer as the audit record writes it, and its address as `X-Forwarded-For`.
+    client: String,
+    forwarded_for: HeaderValue,
+    /// The first consumer this connection served (the registry knows it already).
+    served: OnceLock<String>,
+}
+
+impl ConnInfo {
+    pub fn new(id: u64, peer: SocketAddr, tls: bool, cert_names: Vec<String>) -> ConnInfo {
+        let ip = peer.ip().to_string();
+        ConnInfo {
+            id,
+            peer,
+            tls,
+            cert_names,
+            client: peer.to_string(),
+            // An IP address is always a valid header value.
+            forwarded_for: HeaderValue::from_str(&ip)
+                .unwrap_or_else(|_| HeaderValue::from_static("unknown")),
+            served: OnceLock::new(),
+        }
+    }
+
+    /// Tells the registry that this connection served `consumer` (once per consumer
+    /// for the usual single-consumer connection, so the registry's lock is not taken
+    /// on every request).
+    fn served(&self, registry: &Registry, consumer: &str) {
+        if self.served.get().map(String::as_str) == Some(consumer) {
+            return;
+        }
+        registry.served(self.id, consumer);
+        let _ = self.served.set(consumer.to_owned());
+    }
 }
 
 /// The per-request context, filled phase by phase and recorded at the end.
 struct Ctx {
+    method: Method,
     consumer: Option<String>,
     scenario: Option<String>,
     route: Option<String>,
-    fingerprint: String,
+    /// The route's fingerprint, once routed.
+    fingerprint: Option<String>,
     report: Report,
 }
 
@@ -63,10 +98,11 @@ pub async fn handle(
     let started = Instant::now();
     let gateway = shared.gateway.load_full();
     let mut ctx = Ctx {
+        method: req.method().clone(),
         consumer: None,
         scenario: None,
         route: None,
-        fingerprint: format!("{} (unrouted)", req.method()),
+        fingerprint: None,
         report: Report::default(),
     };
     let outcome = proxy(&shared, &gateway, &conn, req, &mut ctx).await;
@@ -108,6 +144,8 @@ struct Admitted<'g> {
     route: &'g Route,
     params: Params<'g>,
     consumer: &'g Consumer,
+    /// The route's plan and header of that consumer.
+    prepared: &'g RouteConsumer,
 }
 
 async fn proxy(
@@ -151,11 +189,11 @@ fn admit<'g>(
     let routed = gw.route(req.method(), path);
     if let Some((route, _)) = &routed {
         ctx.route = Some(route.config.name.clone());
-        ctx.fingerprint = format!("{} {}", req.method(), route.config.pattern.as_str());
+        ctx.fingerprint = Some(route.fingerprint.clone());
     }
     let api_key = req
         .headers()
-        .get(gw.config.api_key_header.as_str())
+        .get(&gw.api_key_header)
         .map(HeaderValue::as_bytes);
     let named = gw.identities.resolve(&conn.cert_names, api_key)?;
     let anonymous = routed
@@ -175,8 +213,12 @@ fn admit<'g>(
     if !consumer.enabled {
         return Err(GatewayError::Disabled(consumer.name.clone()));
     }
-    shared.registry.served(conn.id, &consumer.name);
+    conn.served(&shared.registry, &consumer.name);
     let (route, params) = routed.ok_or(GatewayError::NoRoute)?;
+    let prepared = route
+        .consumers
+        .get(&consumer.name)
+        .ok_or(GatewayError::UnknownCredentials)?;
     shared
         .limits
         .request(&consumer.name, &consumer.access)
@@ -185,6 +227,7 @@ fn admit<'g>(
         route,
         params,
         consumer,
+        prepared,
     })
 }
 
@@ -203,29 +246,35 @@ async fn forward_request(
             BodyError::TooLarge { limit } => GatewayError::RequestTooLarge(limit),
             other => GatewayError::BadLookup(other.to_string()),
         })?;
-    let rewritten = lookup::rewrite(
-        &gw.policy,
-        &admitted.consumer.name,
-        &admitted.route.config,
-        &admitted.params,
-        path,
-        parts.uri.query(),
-        body,
-    )?;
-    let path_and_query = match &rewritten.query {
-        Some(q) => format!("{}?{q}", rewritten.path),
-        None => rewritten.path.clone(),
+    let route = admitted.route;
+    let rewritten = if route.config.lookups.is_empty() {
+        None
+    } else {
+        Some(lookup::rewrite(
+            &gw.policy,
+            &admitted.consumer.name,
+            &route.config,
+            &admitted.params,
+            path,
+            parts.uri.query(),
+            body.clone(),
+        )?)
+    };
+    let (path, query, body) = match &rewritten {
+        Some(r) => (r.path.as_str(), r.query.as_deref(), r.body.clone()),
+        None => (path, parts.uri.query(), body),
     };
     upstream::request(Outgoing {
-        upstream: &admitted.route.config.upstream,
+        target: &route.target,
         method: parts.method,
-        path_and_query,
+        path,
+        query,
         headers: parts.headers,
-        body: rewritten.body,
-        client: conn.peer,
+        body,
+        forwarded_for: &conn.forwarded_for,
         tls: conn.tls,
-        api_key_header: &gw.config.api_key_header,
-        consumer: &admitted.consumer.name,
+        api_key_header: &gw.api_key_header,
+        consumer: admitted.prepared.header.as_ref(),
     })
     .map_err(GatewayError::UpstreamUnreachable)
 }
@@ -238,10 +287,7 @@ fn filter(
     raw: Bytes,
 ) -> Result<(Bytes, Report), GatewayError> {
     let route = admitted.route;
-    let plan = route
-        .plans
-        .get(&admitted.consumer.name)
-        .ok_or(GatewayError::UnknownCredentials)?;
+    let plan = &admitted.prepared.plan;
     if head.status.is_redirection() {
         upstream::redirect(&mut head.headers, &route.config.upstream)?;
     }
@@ -250,7 +296,12 @@ fn filter(
         upstream::clean_passed(&mut head.headers);
         return Ok((raw, Report::default()));
     }
-    if route.config.pass_through.contains(&media) {
+    if route
+        .config
+        .pass_through
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(media))
+    {
         upstream::clean_passed(&mut head.headers);
         let mut report = Report::default();
         report.records = 1;
@@ -262,14 +313,14 @@ fn filter(
         .and_then(|v| v.to_str().ok());
     let codings = body::codings(encoding);
     let decoded = body::decode(raw, &codings, gw.config.max_decompressed_body)?;
-    let (masked, report) = if is_ndjson(&media) {
+    let (masked, report) = if is_ndjson(media) {
         mask_ndjson(plan, &decoded)?
-    } else if is_json(&media) {
+    } else if is_json(media) {
         mask_json(plan, &decoded)?
     } else if media.is_empty() {
         return Err(GatewayError::NotJson("no content type".into()));
     } else {
-        return Err(GatewayError::NotJson(media));
+        return Err(GatewayError::NotJson(media.to_ascii_lowercase()));
     };
     upstream::clean_rewritten(&mut head.headers);
     Ok((Bytes::from(masked), report))
@@ -301,28 +352,32 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// The media type without parameters, lower case.
-fn media_type(headers: &http::HeaderMap) -> String {
+/// The media type without parameters (compared without regard to case).
+fn media_type(headers: &http::HeaderMap) -> &str {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default()
+        .map_or("", str::trim)
 }
 
 fn is_json(media: &str) -> bool {
-    media == "application/json" || media == "text/json" || media.ends_with("+json")
+    let suffix = media.len().checked_sub(5).and_then(|at| media.get(at..));
+    ["application/json", "text/json"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(media))
+        || suffix.is_some_and(|s| s.eq_ignore_ascii_case("+json"))
 }
 
 fn is_ndjson(media: &str) -> bool {
-    matches!(
-        media,
-        "application/x-ndjson"
-            | "application/ndjson"
-            | "application/jsonl"
-            | "application/json-lines"
-    )
+    [
+        "application/x-ndjson",
+        "application/ndjson",
+        "application/jsonl",
+        "application/json-lines",
+    ]
+    .iter()
+    .any(|m| m.eq_ignore_ascii_case(media))
 }
 
 fn record(
@@ -336,15 +391,14 @@ fn record(
         return Ok(());
     };
     let decision = decision(reason.is_some(), ctx.report.transformed);
-    let fields: Vec<AuditField> = ctx.report.fields.into_values().collect();
     log.record(AuditEvent {
         time: AuditEvent::now(),
         consumer: ctx.consumer.unwrap_or_else(|| "(unidentified)".into()),
         scenario: ctx.scenario.unwrap_or_else(|| "-".into()),
         channel: Channel::Http,
-        client: Some(conn.peer.to_string()),
+        client: Some(conn.client.clone()),
         source: ctx.route.into_iter().collect(),
-        fields,
+        fields: ctx.report.fields,
         rows: if reason.is_some() {
             0
         } else {
@@ -352,7 +406,10 @@ fn record(
         },
         decision,
         reason,
-        fingerprint: Some(ctx.fingerprint),
+        fingerprint: Some(
+            ctx.fingerprint
+                .unwrap_or_else(|| format!("{} (unrouted)", ctx.method)),
+        ),
         key_id: gw.policy.key_id().to_string(),
     })
 }

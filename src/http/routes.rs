@@ -106,14 +106,19 @@ impl RoutePattern {
 
 /// Why a request path is refused before routing.
 pub fn unsafe_path(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower.contains("//")
-        || lower.contains('\\')
-        || lower.contains("%2f")
-        || lower.contains("%5c")
-        || lower.contains("%2e")
-        || lower.contains("%00")
-        || lower.split('/').any(|s| s == ".." || s == ".")
+    let bytes = path.as_bytes();
+    bytes.windows(2).any(|w| w == b"//")
+        || bytes.contains(&b'\\')
+        || bytes.windows(3).any(encoded_separator)
+        || path.split('/').any(|s| s == ".." || s == ".")
+}
+
+/// `%2f`, `%5c`, `%2e` or `%00`, in either case.
+fn encoded_separator(w: &[u8]) -> bool {
+    matches!(
+        (w[0], w[1], w[2].to_ascii_lowercase()),
+        (b'%', b'2', b'f' | b'e') | (b'%', b'5', b'c') | (b'%', b'0', b'0')
+    )
 }
 
 /// Percent-decodes a query name or value (`+` is a space there); `None` when not UTF-8.
@@ -166,7 +171,36 @@ pub fn percent_encode(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// The first version, which lower-cased a copy of the path: the reference.
+    fn unsafe_path_reference(path: &str) -> bool {
+        let lower = path.to_ascii_lowercase();
+        lower.contains("//")
+            || lower.contains('\\')
+            || lower.contains("%2f")
+            || lower.contains("%5c")
+            || lower.contains("%2e")
+            || lower.contains("%00")
+            || lower.split('/').any(|s| s == ".." || s == ".")
+    }
+
+    fn path_pieces() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "/", ".", "..", "%", "2", "5", "0", "f", "E", "c", "a", "\\", "é", "%2f", "%2E", "%5C",
+            "%00", "%2", "%0",
+        ]);
+        prop::collection::vec(piece, 0..8).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn unsafe_path_agrees_with_its_reference(path in path_pieces()) {
+            prop_assert_eq!(unsafe_path(&path), unsafe_path_reference(&path));
+        }
+    }
 
     #[test]
     fn pattern_captures_its_parameters() {

@@ -153,12 +153,7 @@ impl Connection {
         let timeout = self.shared.gateway.load().config.header_read_timeout;
         match self.tls.clone() {
             None => {
-                let info = ConnInfo {
-                    id,
-                    peer,
-                    tls: false,
-                    cert_names: Vec::new(),
-                };
+                let info = ConnInfo::new(id, peer, false, Vec::new());
                 self.serve_io(stream, info, close).await;
             }
             Some(acceptor) => match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
@@ -170,12 +165,7 @@ impl Connection {
                         .and_then(|c| c.first())
                         .map(|c| cert_names(c))
                         .unwrap_or_default();
-                    let info = ConnInfo {
-                        id,
-                        peer,
-                        tls: true,
-                        cert_names: names,
-                    };
+                    let info = ConnInfo::new(id, peer, true, names);
                     self.serve_io(tls, info, close).await;
                 }
                 Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),

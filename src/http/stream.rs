@@ -4,6 +4,11 @@
 //! near proxy speed. The syntax is checked as strictly as a parser would (fail closed:
 //! malformed input is refused, never half-copied).
 //!
+//! What passes is copied in spans: the bytes from `mark` up to the current position
+//! are owed to the output, and are written out only when something breaks the span —
+//! whitespace (which is dropped), a value a rule changes, a member that is removed. A
+//! compact document with five masked fields is copied in about six pieces.
+//!
 //! The tree masker in [`super::json`] is its reference: same rules, same refusals, the
 //! same output up to insignificant whitespace (a property test holds them together).
 
@@ -17,12 +22,34 @@ use crate::policy::Decision;
 
 const MAX_DEPTH: usize = 128;
 
+/// Bytes that end the plain run of a string: the quote, the backslash, controls.
+static STRING_STOPS: [bool; 256] = string_stops();
+
+const fn string_stops() -> [bool; 256] {
+    let mut stops = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        stops[b] = true;
+        b += 1;
+    }
+    stops[b'"' as usize] = true;
+    stops[b'\\' as usize] = true;
+    stops
+}
+
 /// Masks one JSON document; the masked bytes, and the report updated.
 pub fn mask(plan: &MaskPlan, src: &[u8], report: &mut Report) -> Result<Vec<u8>, MaskError> {
+    // One UTF-8 check of the whole body: outside strings only ASCII is accepted, so
+    // this is every string checked, and keys are then slices of `text`.
+    let text = std::str::from_utf8(src)
+        .map_err(|e| MaskError::Malformed(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+    report.expect_rules(plan.rule_count());
     let mut s = Stream {
         plan,
+        text,
         src,
         pos: 0,
+        mark: 0,
         out: Vec::with_capacity(src.len() + 64),
         path: Vec::new(),
         report,
@@ -39,6 +66,7 @@ pub fn mask(plan: &MaskPlan, src: &[u8], report: &mut Report) -> Result<Vec<u8>,
     if s.pos != src.len() {
         return Err(s.malformed("trailing characters after the document"));
     }
+    s.flush_to(s.pos);
     let records = s.records.unwrap_or(1);
     s.report.records += records;
     Ok(s.out)
@@ -46,8 +74,12 @@ pub fn mask(plan: &MaskPlan, src: &[u8], report: &mut Report) -> Result<Vec<u8>,
 
 struct Stream<'p, 'a, 'r> {
     plan: &'p MaskPlan,
+    /// The body, checked UTF-8; `src` is its bytes.
+    text: &'a str,
     src: &'a [u8],
     pos: usize,
+    /// Start of the bytes owed to `out` (everything from here to `pos` passes as is).
+    mark: usize,
     out: Vec<u8>,
     path: Vec<Elem<'a>>,
     report: &'r mut Report,
@@ -56,12 +88,39 @@ struct Stream<'p, 'a, 'r> {
     root_object: bool,
 }
 
+/// A string token: its bytes, quotes included, and whether it holds escapes.
+#[derive(Clone, Copy)]
+struct Token {
+    start: usize,
+    end: usize,
+    escaped: bool,
+}
+
 impl<'p, 'a> Stream<'p, 'a, '_> {
     fn malformed(&self, what: &str) -> MaskError {
         MaskError::Malformed(format!("{what} at byte {}", self.pos))
     }
 
+    /// Writes the bytes owed up to `end`.
+    fn flush_to(&mut self, end: usize) {
+        if let Some(span) = self.src.get(self.mark..end) {
+            self.out.extend_from_slice(span);
+        }
+        self.mark = end;
+    }
+
+    /// Skips whitespace, dropping it from the output.
     fn ws(&mut self) {
+        let start = self.pos;
+        self.skip_ws();
+        if self.pos > start {
+            self.flush_to(start);
+            self.mark = self.pos;
+        }
+    }
+
+    /// Skips whitespace inside a value that is not copied.
+    fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.src.get(self.pos) {
             self.pos += 1;
         }
@@ -72,7 +131,6 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
     }
 
     fn expect(&mut self, byte: u8) -> Result<(), MaskError> {
-        self.ws();
         if self.peek() == Some(byte) {
             self.pos += 1;
             Ok(())
@@ -81,29 +139,31 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
         }
     }
 
-    /// One value at the current path, under `rule` (its own or inherited).
-    fn value(&mut self, rule: Option<&'p Rule>, key: Option<&str>) -> Result<(), MaskError> {
+    /// One value at the current path, under `rule` (its own or inherited); `key_rule`
+    /// is the key-name rule of its key, which also applies to an array's elements.
+    fn value(
+        &mut self,
+        rule: Option<&'p Rule>,
+        key_rule: Option<&'p Rule>,
+    ) -> Result<(), MaskError> {
         self.ws();
+        let start = self.pos;
         match self.peek() {
             Some(b'{') => self.object(rule),
-            Some(b'[') => self.array(rule, key),
+            Some(b'[') => self.array(rule, key_rule),
             Some(b'"') => {
-                let raw = self.string()?;
-                self.leaf(rule, raw, Kind::String)
+                let token = self.string()?;
+                self.leaf(rule, start, Kind::String(token.escaped))
             }
             Some(b'-' | b'0'..=b'9') => {
-                let raw = self.number()?;
-                self.leaf(rule, raw, Kind::Number)
+                self.number()?;
+                self.leaf(rule, start, Kind::Number)
             }
             Some(b't' | b'f') => {
-                let raw = self.literal()?;
-                self.leaf(rule, raw, Kind::Bool)
+                self.literal()?;
+                self.leaf(rule, start, Kind::Bool)
             }
-            Some(b'n') => {
-                let raw = self.literal()?;
-                self.out.extend_from_slice(raw);
-                Ok(())
-            }
+            Some(b'n') => self.literal(),
             _ => Err(self.malformed("expected a value")),
         }
     }
@@ -118,43 +178,37 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
 
     fn object(&mut self, inherited: Option<&'p Rule>) -> Result<(), MaskError> {
         self.enter()?;
-        self.out.push(b'{');
         let mut emitted = false;
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            self.out.push(b'}');
             return Ok(());
         }
         loop {
             self.ws();
-            let raw_key = self.string()?;
-            let key = decode_key(raw_key).ok_or_else(|| self.malformed("bad key"))?;
+            let member = self.pos;
+            let token = self.string()?;
+            let key = self.key(token)?;
+            let key_rule = self.plan.key_rule(&key);
+            // `:` is checked before the member may be removed, as a parser would.
+            self.skip_ws();
             self.expect(b':')?;
             self.path.push(Elem::Key(key));
-            let key_str = match self.path.last() {
-                Some(Elem::Key(k)) => k.clone(),
-                _ => Cow::Borrowed(""),
-            };
-            let own = self.plan.rule_at(&self.path, Some(&key_str)).map(|r| &**r);
+            let own = self.plan.rule_with(&self.path, key_rule);
             if self.refused(own)? {
-                self.skip()?;
+                self.remove(member, emitted)?;
             } else {
-                if emitted {
-                    self.out.push(b',');
-                }
                 emitted = true;
-                self.out.extend_from_slice(raw_key);
-                self.out.push(b':');
-                self.value(own.or(inherited), Some(&key_str))?;
+                // Whitespace around `:` is dropped like any other.
+                self.flush_gap(token.end);
+                self.value(own.or(inherited), key_rule)?;
             }
             self.path.pop();
             self.ws();
             match self.peek() {
-                Some(b',') => self.pos += 1,
+                Some(b',') => self.separator(emitted),
                 Some(b'}') => {
                     self.pos += 1;
-                    self.out.push(b'}');
                     return Ok(());
                 }
                 _ => return Err(self.malformed("expected `,` or `}`")),
@@ -162,9 +216,12 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
         }
     }
 
-    fn array(&mut self, inherited: Option<&'p Rule>, key: Option<&str>) -> Result<(), MaskError> {
+    fn array(
+        &mut self,
+        inherited: Option<&'p Rule>,
+        key_rule: Option<&'p Rule>,
+    ) -> Result<(), MaskError> {
         self.enter()?;
-        self.out.push(b'[');
         let depth = self.path.len();
         let mut emitted = false;
         let mut count = 0u64;
@@ -174,23 +231,22 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
             self.pos += 1;
         } else {
             loop {
+                self.ws();
+                let element = self.pos;
                 self.path.push(Elem::Index(count as usize));
-                let own = self.plan.rule_at(&self.path, key).map(|r| &**r);
+                let own = self.plan.rule_with(&self.path, key_rule);
                 if self.refused(own)? {
-                    self.skip()?;
+                    self.remove(element, emitted)?;
                 } else {
-                    if emitted {
-                        self.out.push(b',');
-                    }
                     emitted = true;
-                    self.value(own.or(inherited), key)?;
+                    self.value(own.or(inherited), key_rule)?;
                     returned += 1;
                 }
                 self.path.pop();
                 count += 1;
                 self.ws();
                 match self.peek() {
-                    Some(b',') => self.pos += 1,
+                    Some(b',') => self.separator(emitted),
                     Some(b']') => {
                         self.pos += 1;
                         break;
@@ -199,7 +255,6 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
                 }
             }
         }
-        self.out.push(b']');
         // `count_records`: a top-level array, or the first array member of a top-level
         // object.
         let counts = depth == 0 || (depth == 1 && self.root_object);
@@ -207,6 +262,53 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
             self.records = Some(returned);
         }
         Ok(())
+    }
+
+    /// Passes a `,`: kept when a member or element was written before it, else
+    /// dropped (what came before was removed).
+    fn separator(&mut self, emitted: bool) {
+        if !emitted {
+            self.flush_to(self.pos);
+            self.mark = self.pos + 1;
+        }
+        self.pos += 1;
+    }
+
+    /// A member (from its key) or element starting at `start` is removed: nothing of
+    /// it is written, nor the `,` that would have preceded it.
+    fn remove(&mut self, start: usize, emitted: bool) -> Result<(), MaskError> {
+        self.flush_to(start);
+        if emitted && self.out.last() == Some(&b',') {
+            self.out.pop();
+        }
+        self.skip()?;
+        self.mark = self.pos;
+        Ok(())
+    }
+
+    /// Writes a member's key and `:` when whitespace was dropped between them.
+    fn flush_gap(&mut self, key_end: usize) {
+        if self.pos == key_end + 1 {
+            return;
+        }
+        self.flush_to(key_end);
+        self.out.push(b':');
+        self.mark = self.pos;
+    }
+
+    /// The text of a key: a slice of the body, or decoded when it has escapes.
+    fn key(&self, token: Token) -> Result<Cow<'a, str>, MaskError> {
+        let decoded = if token.escaped {
+            self.src
+                .get(token.start..token.end)
+                .and_then(decode_escaped)
+                .map(Cow::Owned)
+        } else {
+            self.text
+                .get(token.start + 1..token.end - 1)
+                .map(Cow::Borrowed)
+        };
+        decoded.ok_or_else(|| self.malformed("bad key"))
     }
 
     /// Whether the node whose own rule is `own` is removed (`Ok(true)`), kept
@@ -222,7 +324,7 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
             return Ok(false);
         };
         if rule.never_leaves() && self.plan.c3 == C3Mode::Remove {
-            note(self.report, rule, "removed");
+            note(self.report, rule);
             return Ok(true);
         }
         Err(MaskError::Refused {
@@ -232,12 +334,12 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
         })
     }
 
-    fn leaf(&mut self, rule: Option<&'p Rule>, raw: &'a [u8], kind: Kind) -> Result<(), MaskError> {
+    /// A scalar from `start` to the current position, under `rule`.
+    fn leaf(&mut self, rule: Option<&'p Rule>, start: usize, kind: Kind) -> Result<(), MaskError> {
         let rule = rule.unwrap_or(&self.plan.unclassified);
         let transform = match &rule.decision {
             Decision::Pass { .. } => {
-                note(self.report, rule, "pass");
-                self.out.extend_from_slice(raw);
+                note(self.report, rule);
                 return Ok(());
             }
             Decision::Refuse(refusal) => {
@@ -249,34 +351,41 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
             }
             Decision::Transform { transform, .. } => transform,
         };
-        let text: Cow<'_, str> = match kind {
-            Kind::String => decode_string(raw).ok_or_else(|| self.malformed("bad string"))?,
-            Kind::Number | Kind::Bool => {
-                Cow::Borrowed(std::str::from_utf8(raw).map_err(|_| self.malformed("bad token"))?)
-            }
+        let end = self.pos;
+        let text: Option<Cow<'_, str>> = match kind {
+            Kind::String(false) => self.text.get(start + 1..end - 1).map(Cow::Borrowed),
+            Kind::String(true) => self
+                .src
+                .get(start..end)
+                .and_then(decode_escaped)
+                .map(Cow::Owned),
+            Kind::Number | Kind::Bool => self.text.get(start..end).map(Cow::Borrowed),
         };
+        let text = text.ok_or_else(|| self.malformed("bad string"))?;
         let output = apply_text(transform.as_ref(), &text, None, &self.path, rule)?;
+        self.flush_to(start);
         match output {
             None => self.out.extend_from_slice(b"null"),
-            Some(out) if kind == Kind::String => write_string(&mut self.out, &out),
+            Some(out) if matches!(kind, Kind::String(_)) => write_string(&mut self.out, &out),
             Some(out) if is_number(out.as_bytes()) || out == "true" || out == "false" => {
                 self.out.extend_from_slice(out.as_bytes())
             }
             Some(out) => write_string(&mut self.out, &out),
         }
+        self.mark = end;
         transformed(self.report, rule, transform.name());
         Ok(())
     }
 
     /// Skips one value, checking its syntax, writing nothing.
     fn skip(&mut self) -> Result<(), MaskError> {
-        self.ws();
+        self.skip_ws();
         match self.peek() {
             Some(open @ (b'{' | b'[')) => {
                 let close = if open == b'{' { b'}' } else { b']' };
                 self.enter()?;
                 self.path.push(Elem::Index(0));
-                self.ws();
+                self.skip_ws();
                 if self.peek() == Some(close) {
                     self.pos += 1;
                     self.path.pop();
@@ -284,12 +393,13 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
                 }
                 loop {
                     if open == b'{' {
-                        self.ws();
+                        self.skip_ws();
                         self.string()?;
+                        self.skip_ws();
                         self.expect(b':')?;
                     }
                     self.skip()?;
-                    self.ws();
+                    self.skip_ws();
                     match self.peek() {
                         Some(b',') => self.pos += 1,
                         Some(c) if c == close => {
@@ -302,66 +412,82 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
                 }
             }
             Some(b'"') => self.string().map(drop),
-            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
-            Some(b't' | b'f' | b'n') => self.literal().map(drop),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't' | b'f' | b'n') => self.literal(),
             _ => Err(self.malformed("expected a value")),
         }
     }
 
     /// A string token, quotes included.
-    fn string(&mut self) -> Result<&'a [u8], MaskError> {
+    fn string(&mut self) -> Result<Token, MaskError> {
         let start = self.pos;
         if self.peek() != Some(b'"') {
             return Err(self.malformed("expected a string"));
         }
-        self.pos += 1;
+        let mut i = start + 1;
+        let mut escaped = false;
         loop {
-            match self.peek() {
-                None => return Err(self.malformed("unterminated string")),
+            while let Some(&b) = self.src.get(i) {
+                if STRING_STOPS[usize::from(b)] {
+                    break;
+                }
+                i += 1;
+            }
+            match self.src.get(i) {
                 Some(b'"') => break,
                 Some(b'\\') => {
-                    self.pos += 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {}
+                    escaped = true;
+                    match self.src.get(i + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
                         Some(b'u') => {
-                            let hex = self.src.get(self.pos + 1..self.pos + 5);
+                            let hex = self.src.get(i + 2..i + 6);
                             if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                                self.pos = i + 1;
                                 return Err(self.malformed("bad \\u escape"));
                             }
-                            self.pos += 4;
+                            i += 6;
                         }
-                        _ => return Err(self.malformed("bad escape")),
+                        _ => {
+                            self.pos = i + 1;
+                            return Err(self.malformed("bad escape"));
+                        }
                     }
                 }
-                Some(0..=0x1f) => return Err(self.malformed("control character in a string")),
-                Some(_) => {}
+                Some(_) => {
+                    self.pos = i;
+                    return Err(self.malformed("control character in a string"));
+                }
+                None => {
+                    self.pos = i;
+                    return Err(self.malformed("unterminated string"));
+                }
             }
-            self.pos += 1;
         }
-        self.pos += 1;
-        let raw = &self.src[start..self.pos];
-        std::str::from_utf8(raw).map_err(|_| self.malformed("invalid UTF-8"))?;
-        Ok(raw)
+        self.pos = i + 1;
+        Ok(Token {
+            start,
+            end: self.pos,
+            escaped,
+        })
     }
 
-    fn number(&mut self) -> Result<&'a [u8], MaskError> {
+    fn number(&mut self) -> Result<(), MaskError> {
         let start = self.pos;
         while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.peek() {
             self.pos += 1;
         }
-        let raw = &self.src[start..self.pos];
-        if is_number(raw) {
-            Ok(raw)
+        if is_number(&self.src[start..self.pos]) {
+            Ok(())
         } else {
             Err(self.malformed("bad number"))
         }
     }
 
-    fn literal(&mut self) -> Result<&'a [u8], MaskError> {
+    fn literal(&mut self) -> Result<(), MaskError> {
         for word in [&b"true"[..], b"false", b"null"] {
             if self.src[self.pos..].starts_with(word) {
                 self.pos += word.len();
-                return Ok(word);
+                return Ok(());
             }
         }
         Err(self.malformed("expected true, false or null"))
@@ -370,7 +496,8 @@ impl<'p, 'a> Stream<'p, 'a, '_> {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    String,
+    /// A string; `true` when it holds escapes.
+    String(bool),
     Number,
     Bool,
 }
@@ -413,17 +540,9 @@ pub fn is_number(s: &[u8]) -> bool {
     i == s.len()
 }
 
-fn decode_key(raw: &[u8]) -> Option<Cow<'_, str>> {
-    decode_string(raw)
-}
-
-/// The text of a string token (quotes included); borrowed unless it has escapes.
-fn decode_string(raw: &[u8]) -> Option<Cow<'_, str>> {
-    let inner = raw.get(1..raw.len().checked_sub(1)?)?;
-    if !inner.contains(&b'\\') {
-        return std::str::from_utf8(inner).ok().map(Cow::Borrowed);
-    }
-    serde_json::from_slice::<String>(raw).ok().map(Cow::Owned)
+/// The text of a string token (quotes included) that holds escapes.
+fn decode_escaped(raw: &[u8]) -> Option<String> {
+    serde_json::from_slice::<String>(raw).ok()
 }
 
 fn write_string(out: &mut Vec<u8>, text: &str) {
@@ -456,7 +575,7 @@ mod tests {
 
     #[test]
     fn keys_with_escapes_are_decoded() {
-        assert_eq!(decode_string(br#""a\u0062c""#).as_deref(), Some("abc"));
-        assert_eq!(decode_string(br#""plain""#).as_deref(), Some("plain"));
+        assert_eq!(decode_escaped(br#""a\u0062c""#).as_deref(), Some("abc"));
+        assert_eq!(decode_escaped(br#""\ud800""#), None);
     }
 }

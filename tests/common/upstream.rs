@@ -1,6 +1,6 @@
 //! A hyper server playing a misbehaving upstream: compressed, chunked, huge, bomb,
-//! malformed, non-JSON, big-integer, deep-C3, error, NDJSON and redirect bodies, by
-//! the last segment of the request path; `slow` answers the plain record after
+//! malformed, non-JSON, big-integer, deep-C3, error, NDJSON and redirect bodies, or
+//! the request as it arrived (`echo`, `headers`), by the last segment of the path; `slow` answers the plain record after
 //! [`SLOW`]. [`start_tls`] serves the same over TLS with a given certificate.
 #![allow(dead_code)]
 
@@ -133,6 +133,17 @@ fn respond(req: &Request<hyper::body::Incoming>, own: SocketAddr) -> Response<Bo
                 "note": req.uri().to_string(),
                 "z_first": req.headers().get("x-api-key").is_some(),
             });
+            full(200, "application/json", v.to_string())
+        }
+        "headers" => {
+            let mut lines: Vec<String> = req
+                .headers()
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())))
+                .collect();
+            lines.sort();
+            lines.insert(0, req.uri().to_string());
+            let v = serde_json::json!({ "note": lines.join("\n") });
             full(200, "application/json", v.to_string())
         }
         _ => full(404, "application/json", r#"{"note":"nothing here"}"#),

@@ -86,7 +86,7 @@ fn column(
     field: &FieldDescription,
     masked_consumer: bool,
     all: &[FieldDescription],
-    audit: &mut Vec<crate::audit::AuditField>,
+    audit: &mut Vec<std::sync::Arc<crate::audit::AuditField>>,
 ) -> Result<ColumnPlan, PlanOutcome> {
     if field.table_oid == 0 {
         if masked_consumer
@@ -153,12 +153,12 @@ fn column(
     }
     let source = format!("{table}.{name}");
     let decision = input.policy.decide(input.consumer, &table, name);
-    audit.push(audit_field(
+    audit.push(std::sync::Arc::new(audit_field(
         input.policy,
         input.consumer,
         &source,
         &decision,
-    ));
+    )));
     match decision {
         Decision::Pass { .. } => Ok(ColumnPlan::Pass),
         Decision::Refuse(refusal) => Err(PlanOutcome::Refused(refusal.message)),

@@ -56,14 +56,18 @@ pub struct RowPlan {
     columns: Vec<ColumnPlan>,
     masked: bool,
     /// The columns and what happened to them, for the audit record.
-    pub audit: Vec<AuditField>,
+    pub audit: Vec<Arc<AuditField>>,
     /// The relations read.
     pub sources: Vec<String>,
 }
 
 impl RowPlan {
     /// A plan of these columns.
-    pub fn new(columns: Vec<ColumnPlan>, audit: Vec<AuditField>, sources: Vec<String>) -> Self {
+    pub fn new(
+        columns: Vec<ColumnPlan>,
+        audit: Vec<Arc<AuditField>>,
+        sources: Vec<String>,
+    ) -> Self {
         let masked = columns.iter().any(|c| matches!(c, ColumnPlan::Mask(_)));
         RowPlan {
             columns,
