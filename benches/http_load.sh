@@ -12,11 +12,12 @@ set -euo pipefail
 DURATION="${1:-10}"
 CONNS="${2:-32}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-TUOMIN="$ROOT/target/release/tuomin"
+# TUOMIN_BIN runs another build (e.g. of main, for a before/after in one sitting).
+TUOMIN="${TUOMIN_BIN:-$ROOT/target/release/tuomin}"
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk nginx" >&2; exit 1; }
 done
-[ -x "$TUOMIN" ] || (cd "$ROOT" && cargo build --release --quiet)
+[ -n "${TUOMIN_BIN:-}" ] || (cd "$ROOT" && cargo build --release --quiet --bin tuomin)
 
 WORK="$(mktemp -d)"
 PIDS=()
@@ -72,6 +73,7 @@ http {
 CONF
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
 PIDS+=($!)
+NGINX_PID=$!
 
 "$TUOMIN" keygen --out "$WORK/bench.key" >/dev/null
 # NO_AUDIT=1 measures without the audit trail (to see its share); default: recorded.
@@ -120,6 +122,7 @@ upstream = "http://127.0.0.1:$UP"
 TOML
 TUOMIN_LOG=warn "$TUOMIN" serve --config "$WORK/policy.toml" 2>"$WORK/tuomin.log" &
 PIDS+=($!)
+TUOMIN_PID=$!
 
 for port in $UP $NGX $GW; do
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
@@ -127,8 +130,33 @@ done
 echo "--- one masked response (d):"
 curl -s -H "x-api-key: $KEY" "http://127.0.0.1:$GW/json/customer" | head -c 300; echo
 
-run() { # label url [header]
-  local out rps
+# CPU seconds (user + system, every thread) of a process and its children so far.
+cpu() {
+  python3 - "$@" <<'PY'
+import os, sys
+tick = os.sysconf("SC_CLK_TCK")
+pids = set(sys.argv[1:])
+for p in os.listdir("/proc"):
+    try:
+        if p.isdigit() and open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1] in pids:
+            pids.add(p)
+    except OSError:
+        pass
+total = 0
+for pid in pids:
+    try:
+        for t in os.listdir(f"/proc/{pid}/task"):
+            f = open(f"/proc/{pid}/task/{t}/stat").read().rsplit(")", 1)[1].split()
+            total += int(f[11]) + int(f[12])
+    except OSError:
+        pass
+print(total / tick)
+PY
+}
+
+run() { # label url [header] -> label rps latency nginx-cpu-s tuomin-cpu-s requests
+  local out rps n0 t0
+  n0=$(cpu "$NGINX_PID"); t0=$(cpu "$TUOMIN_PID")
   if [ -n "${3:-}" ]; then
     out="$(wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "$3" "$2")"
   else
@@ -136,7 +164,9 @@ run() { # label url [header]
   fi
   if echo "$out" | grep -q "Non-2xx"; then echo "$1: non-2xx responses" >&2; echo "$out" >&2; exit 1; fi
   rps="$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
-  echo "$1 $rps $(echo "$out" | awk '/Latency/ {print $2}')"
+  echo "$1 $rps $(echo "$out" | awk '/Latency/ {print $2}') \
+    $(python3 -c "print($(cpu "$NGINX_PID") - $n0, $(cpu "$TUOMIN_PID") - $t0)") \
+    $(echo "$out" | awk '/requests in/ {print $1}')"
 }
 
 if [ "${LATENCY:-0}" = 1 ]; then
@@ -157,8 +187,10 @@ rows = [r.split() for r in sys.argv[1:]]
 names = {"a": "upstream direct (nginx static)", "b": "nginx proxy_pass",
          "c": "tuomin, route passed through", "d": "tuomin, 5 fields masked (~2 KB JSON)"}
 b = float(rows[1][1])
-print("| run | what | requests/s | mean latency | ratio to (b) |")
-print("|---|---|---:|---:|---:|")
-for label, rps, lat in rows:
-    print(f"| ({label}) | {names[label]} | {float(rps):,.0f} | {lat} | {float(rps)/b:.2f} |")
+print("| run | what | requests/s | mean latency | ratio to (b) | nginx CPU µs/req | tuomin CPU µs/req |")
+print("|---|---|---:|---:|---:|---:|---:|")
+for label, rps, lat, ngx, tmn, n in rows:
+    n = float(n)
+    print(f"| ({label}) | {names[label]} | {float(rps):,.0f} | {lat} | {float(rps)/b:.2f} "
+          f"| {float(ngx) * 1e6 / n:.1f} | {float(tmn) * 1e6 / n:.1f} |")
 PY
