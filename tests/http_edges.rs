@@ -4,15 +4,15 @@
 //! shutdown — in-process, and of the real binary on SIGTERM: requests in flight finish,
 //! new connections are refused, the process exits 0.
 
+#[path = "common/cli.rs"]
+mod cli;
 mod common;
 #[path = "common/http.rs"]
 mod gw;
 #[path = "common/upstream.rs"]
 mod upstream;
 
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use tuomin::serve::ServeOptions;
@@ -239,54 +239,19 @@ async fn shutdown_lets_requests_in_flight_finish_and_refuses_new_connections() {
         .expect("task");
 }
 
-/// The real binary, killed on drop.
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr")
-}
-
 #[test]
 fn the_binary_stops_gracefully_on_sigterm() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let up = runtime.block_on(upstream::start());
     let dir = common::PolicyDir::new();
-    let listen = free_port();
+    let listen = cli::free_loopback_addr();
     let body = policy(&format!("upstream = \"http://{up}\""), "")
         .replace("400ms", "10s")
         .replace("127.0.0.1:0", &listen.to_string());
     let (body, keys) = with_keys(body, &["vendor"]);
-    let path = dir.write(&body);
-    let mut serve = Serve(
-        Command::new(env!("CARGO_BIN_EXE_tuomin"))
-            .args(["serve", "--config"])
-            .arg(&path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tuomin serve"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(listen).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tuomin serve did not listen on {listen}"
-        );
-        assert!(
-            serve.0.try_wait().expect("wait").is_none(),
-            "tuomin serve exited"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let config = dir.write(&body).display().to_string();
+    let mut serve = cli::start(dir.path(), &["serve", "--config", &config], &[]);
+    serve.wait_listening(listen, Duration::from_secs(60));
     let key = keys["vendor"].clone();
     let in_flight = runtime.spawn(async move {
         client()
@@ -297,29 +262,18 @@ fn the_binary_stops_gracefully_on_sigterm() {
             .map(|r| r.status().as_u16())
     });
     std::thread::sleep(upstream::SLOW / 3);
-    let pid = serve.0.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    serve.signal("TERM");
     let status = runtime
         .block_on(in_flight)
         .expect("task")
         .expect("the request in flight is answered after SIGTERM");
     assert_eq!(status, 200);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let exit = loop {
-        if let Some(exit) = serve.0.try_wait().expect("wait") {
-            break exit;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "tuomin serve did not exit after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(exit.success(), "graceful stop exits 0: {exit}");
+    let exit = serve.wait(Duration::from_secs(30));
+    assert!(
+        exit.status.success(),
+        "graceful stop exits 0\n{}",
+        exit.both()
+    );
     assert!(
         std::net::TcpStream::connect(listen).is_err(),
         "the port is closed"

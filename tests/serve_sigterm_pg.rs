@@ -3,29 +3,14 @@
 //! once, and the process exits 0 as soon as its sessions are done (well within the
 //! grace). The HTTP side of the same is in `http_edges.rs`.
 
+#[path = "common/cli.rs"]
+mod cli;
 mod common;
 
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::gateway::{PASSWORDS, demo_policy};
 use common::{PolicyDir, pg};
-
-/// The real binary, killed on drop.
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr")
-}
 
 #[test]
 fn sigterm_lets_the_statement_in_flight_finish_then_exits_0() {
@@ -33,7 +18,7 @@ fn sigterm_lets_the_statement_in_flight_finish_then_exits_0() {
     let db = server.demo_database("gw_sigterm", 5, 41);
     let dir = PolicyDir::new();
     let path = demo_policy(&dir, server, "", "");
-    let (pg_addr, http_addr) = (free_port(), free_port());
+    let (pg_addr, http_addr) = (cli::free_loopback_addr(), cli::free_loopback_addr());
     let text = std::fs::read_to_string(&path)
         .expect("policy")
         .replace(
@@ -46,28 +31,9 @@ fn sigterm_lets_the_statement_in_flight_finish_then_exits_0() {
             &format!("listen = \"{http_addr}\""),
         );
     std::fs::write(&path, text).expect("policy");
-    let mut serve = Serve(
-        Command::new(env!("CARGO_BIN_EXE_tuomin"))
-            .args(["serve", "--config"])
-            .arg(&path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tuomin serve"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(pg_addr).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tuomin serve did not listen on {pg_addr}"
-        );
-        assert!(
-            serve.0.try_wait().expect("wait").is_none(),
-            "tuomin serve exited"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let config = path.display().to_string();
+    let mut serve = cli::start(dir.path(), &["serve", "--config", &config], &[]);
+    serve.wait_listening(pg_addr, Duration::from_secs(60));
     let password = PASSWORDS.iter().find(|(c, _)| *c == "qa").expect("qa").1;
     let conninfo = format!(
         "host=127.0.0.1 port={} user=qa password={password} dbname={db}",
@@ -86,14 +52,7 @@ fn sigterm_lets_the_statement_in_flight_finish_then_exits_0() {
         rows
     });
     std::thread::sleep(Duration::from_millis(500));
-    let pid = serve.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
+    serve.signal("TERM");
     std::thread::sleep(Duration::from_millis(300));
     assert!(
         std::net::TcpStream::connect(pg_addr).is_err(),
@@ -109,16 +68,11 @@ fn sigterm_lets_the_statement_in_flight_finish_then_exits_0() {
         .count();
     assert_eq!(rows, 5, "every row of the statement in flight arrives");
     let _ = runtime.block_on(conn);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let exit = loop {
-        if let Some(exit) = serve.0.try_wait().expect("wait") {
-            break exit;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "tuomin serve still running 30 s after its last session ended (grace is 60 s)"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(exit.success(), "graceful stop exits 0: {exit}");
+    // Well within the 60 s grace: the process ends once its last session has.
+    let exit = serve.wait(Duration::from_secs(30));
+    assert!(
+        exit.status.success(),
+        "graceful stop exits 0\n{}",
+        exit.both()
+    );
 }

@@ -4,6 +4,7 @@
 //! when the handle is dropped — on success, failure or panic.
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -111,11 +112,37 @@ impl Running {
 
     /// Sends SIGINT (what Ctrl-C sends).
     pub fn interrupt(&self) {
+        self.signal("INT");
+    }
+
+    /// Sends the signal named `name` (`TERM`, `HUP`, …).
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-INT", &self.pid().to_string()])
+            .args([&format!("-{name}"), &self.pid().to_string()])
             .status()
             .expect("run kill");
-        assert!(status.success(), "kill -INT failed");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Waits until `addr` accepts TCP connections; panics after `timeout` or if the
+    /// process ends first.
+    pub fn wait_listening(&mut self, addr: SocketAddr, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while std::net::TcpStream::connect(addr).is_err() {
+            let child = self.child.as_mut().expect("running");
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "tuomin ended ({status}) before listening on {addr}\n{}",
+                    self.stderr()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "tuomin did not listen on {addr} within {timeout:?}\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Waits for the process to end; kills it and panics after `timeout`.
@@ -151,6 +178,13 @@ impl Drop for Running {
             let _ = child.wait();
         }
     }
+}
+
+/// A loopback address with a port free at the time of the call (for a policy that
+/// must name its listener before the binary starts).
+pub fn free_loopback_addr() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr")
 }
 
 /// A fresh checkout's layout in a temporary folder: `config/demo.toml`, nothing else.
