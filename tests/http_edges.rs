@@ -167,17 +167,7 @@ async fn an_https_upstream_is_verified_against_the_routes_ca() {
     let dir = common::PolicyDir::new();
     std::fs::write(dir.path().join("up-ca.pem"), root.0.pem()).expect("ca");
     std::fs::write(dir.path().join("other-ca.pem"), other.0.pem()).expect("ca");
-    let (body, keys) = with_keys(policy(&lines, &extra), &["vendor"]);
-    let path = dir.write(&body);
-    let running = gw::start(&path).await;
-    let env = gw::Env {
-        base: format!("http://{}", running.http_addr.expect("http")),
-        dir,
-        policy: path,
-        running,
-        keys,
-        api: None,
-    };
+    let env = gw::custom_env_in(dir, &policy(&lines, &extra), &["vendor"]).await;
     let (status, body) = status_and_body(
         client()
             .get(env.url("/t/plain"))

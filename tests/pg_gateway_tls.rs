@@ -105,9 +105,20 @@ fn the_listener_speaks_tls_verified_by_psql_and_refuses_plaintext_when_required(
     assert_eq!(&first, b"E", "an error, not 'S'");
 }
 
-/// A throwaway cluster with TLS on (the `localhost` certificate of `c`), the given
-/// `pg_hba.conf` and extra settings; its files live in `dir`.
-fn tls_upstream(dir: &Path, c: &Certs, hba_text: &str, extra: &[&str]) -> pg::PgServer {
+/// A throwaway cluster with TLS on (a fresh CA's `localhost` certificate), the given
+/// `pg_hba.conf` and extra settings; the folder holding the certificates, the
+/// certificates and the server.
+fn tls_upstream(hba_text: &str, extra: &[&str]) -> (tempfile::TempDir, Certs, pg::PgServer) {
+    let files = tempfile::Builder::new()
+        .prefix("tuomin-upstream-tls")
+        .tempdir()
+        .unwrap();
+    let c = certs(files.path());
+    let server = tls_cluster(files.path(), &c, hba_text, extra);
+    (files, c, server)
+}
+
+fn tls_cluster(dir: &Path, c: &Certs, hba_text: &str, extra: &[&str]) -> pg::PgServer {
     let hba = dir.join("pg_hba.conf");
     std::fs::write(&hba, hba_text).unwrap();
     if is_root() {
@@ -140,14 +151,7 @@ fn tls_upstream(dir: &Path, c: &Certs, hba_text: &str, extra: &[&str]) -> pg::Pg
 
 #[test]
 fn the_upstream_is_reached_over_verified_tls_with_scram() {
-    let dir = tempfile::Builder::new()
-        .prefix("tuomin-upstream-tls")
-        .tempdir()
-        .unwrap();
-    let c = certs(dir.path());
-    let upstream = tls_upstream(
-        dir.path(),
-        &c,
+    let (dir, c, upstream) = tls_upstream(
         "local all all trust\nhostssl all tuomin_svc 127.0.0.1/32 scram-sha-256\n\
          host all tuomin_svc 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 trust\n",
         &["password_encryption=scram-sha-256"],
@@ -214,14 +218,7 @@ fn through(service: &pg::PgServer, db: &str, upstream_extra: &str) -> Result<Str
 
 #[test]
 fn upstream_tls_modes_and_md5_and_cleartext_logins_behave_like_libpq() {
-    let dir = tempfile::Builder::new()
-        .prefix("tuomin-upstream-modes")
-        .tempdir()
-        .unwrap();
-    let c = certs(dir.path());
-    let upstream = tls_upstream(
-        dir.path(),
-        &c,
+    let (dir, c, upstream) = tls_upstream(
         "local all all trust\nhost all svc_md5 127.0.0.1/32 md5\n\
          host all svc_clear 127.0.0.1/32 password\nhost all all 127.0.0.1/32 trust\n",
         &["password_encryption=md5"],

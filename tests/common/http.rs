@@ -102,7 +102,11 @@ pub async fn demo_env(edit: impl Fn(String) -> String) -> Env {
 
 /// A policy of one's own (after `version` and `[keys]`), keys given to `consumers`.
 pub async fn custom_env(body: &str, consumers: &[&str]) -> Env {
-    let dir = PolicyDir::new();
+    custom_env_in(PolicyDir::new(), body, consumers).await
+}
+
+/// [`custom_env`] in `dir`, which may already hold files the policy names (CA files).
+pub async fn custom_env_in(dir: PolicyDir, body: &str, consumers: &[&str]) -> Env {
     let (body, keys) = with_keys(body.to_owned(), consumers);
     let path = dir.write(&body);
     let running = start(&path).await;

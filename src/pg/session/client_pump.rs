@@ -450,15 +450,12 @@ impl ClientPump {
             .map(|a| a.param_lookups().cloned().collect())
             .unwrap_or_default();
         self.portals.insert(bind.portal.clone(), known.clone());
-        let settings: Vec<usize> = known
-            .analysis
-            .as_ref()
-            .map(|a| a.param_settings().collect())
-            .unwrap_or_default();
-        for param in settings {
-            if let Err(reason) = bound_setting_name(&bind, param) {
-                return self.refuse_extended(reason, known.sql);
-            }
+        let refused_setting = known.analysis.as_ref().and_then(|a| {
+            a.param_settings()
+                .find_map(|param| bound_setting_name(&bind, param).err())
+        });
+        if let Some(reason) = refused_setting {
+            return self.refuse_extended(reason, known.sql);
         }
         if lookups.is_empty() {
             return self.forward(Expect::Bind, frame, out);
