@@ -1,5 +1,6 @@
 //! The SQL gate's cost: a cached statement (the common case: drivers repeat their
-//! statements) and an uncached analysis of a 20-line query over the demo bank.
+//! statements), an uncached analysis of a 20-line query over the demo bank, and a
+//! point query whose literal changes every time (served by its shape's analysis).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -60,6 +61,16 @@ fn bench(c: &mut Criterion) {
     let point = "SELECT card_id, card_no, status FROM cards WHERE customer_id = $1";
     c.bench_function("sql_gate_uncached_point_query", |b| {
         b.iter(|| gate.analyse_text(black_box("qa"), black_box(point), &session))
+    });
+    // What simple-protocol clients send: the same statement with a new literal each
+    // time, served by the analysis its shape shares (src/sql/shape.rs).
+    let texts: Vec<String> = (0..4096)
+        .map(|i| format!("SELECT card_id, card_no, status FROM cards WHERE customer_id = {i}"))
+        .collect();
+    assert!(gate.analyse("qa", &texts[0], &session).is_allowed());
+    let mut next = texts.iter().cycle();
+    c.bench_function("sql_gate_point_query_new_literal", |b| {
+        b.iter(|| gate.analyse(black_box("qa"), black_box(next.next().unwrap()), &session))
     });
 }
 

@@ -14,6 +14,7 @@ mod common;
 
 use std::sync::Arc;
 
+use tuomin::sql::shape::{Shape, shape_of};
 use tuomin::sql::{DictionaryCatalog, Gate, SessionState, Treatment};
 
 use common::corpus::cases;
@@ -164,3 +165,74 @@ fn preparable(sql: &str) -> bool {
 }
 
 use common::corpus::short;
+
+/// Texts that differ only in literal values may share one analysis (`sql::shape`).
+/// For every case of both corpora and a sibling text of the same shape with other
+/// literals, whichever of the two the gate sees first, the second gets exactly the
+/// verdict and columns its own exact analysis gives.
+#[test]
+fn texts_sharing_a_shape_get_their_own_exact_verdicts() {
+    let (_dir, sibling_first) = demo_gate();
+    let (_dir2, case_first) = demo_gate();
+    let session = SessionState::default();
+    let (mut compared, mut shared) = (0, 0);
+    for file in ["bypass.sql", "legit.sql"] {
+        for case in cases(file) {
+            let Some(shape) = shape_of(&case.sql) else {
+                continue;
+            };
+            let sibling = sibling_of(&shape);
+            for consumer in &case.consumers {
+                let pairs = [
+                    (&sibling_first, &sibling, &case.sql),
+                    (&case_first, &case.sql, &sibling),
+                ];
+                for (gate, first, second) in pairs {
+                    let primed = gate.analyse(consumer, first, &session);
+                    let got = gate.analyse(consumer, second, &session);
+                    let (exact, _) = gate.analyse_text(consumer, second, &session);
+                    let place = format!("line {} [{consumer}] {}", case.line, short(second));
+                    assert_eq!(got.is_allowed(), exact.is_allowed(), "{place}");
+                    let columns = |a: &tuomin::sql::Analysis| {
+                        a.statements
+                            .iter()
+                            .map(|s| s.columns.clone())
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(columns(&got), columns(&exact), "{place}");
+                    assert_eq!(
+                        got.rewritten.is_some(),
+                        exact.rewritten.is_some(),
+                        "{place}"
+                    );
+                    compared += 1;
+                    shared += usize::from(Arc::ptr_eq(&primed, &got));
+                }
+            }
+        }
+    }
+    assert!(compared > 400, "only {compared} shaped cases compared");
+    assert!(
+        shared > 50,
+        "only {shared} of {compared} shared an analysis"
+    );
+}
+
+/// The shape's text with other literals in its parameters' places.
+fn sibling_of(shape: &Shape) -> String {
+    let kinds: Vec<char> = shape.kinds.chars().collect();
+    let mut out = String::new();
+    let mut rest = shape.text.as_str();
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let digits: String = rest[at + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let n: usize = digits.parse().expect("parameter number");
+        out.push_str(if kinds[n - 1] == 'n' { "8" } else { "'zz'" });
+        rest = &rest[at + 1 + digits.len()..];
+    }
+    out.push_str(rest);
+    out
+}

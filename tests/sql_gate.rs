@@ -191,6 +191,49 @@ fn a_repeated_statement_comes_from_the_cache() {
 }
 
 #[test]
+fn texts_differing_only_in_literals_share_an_analysis_unless_a_literal_matters() {
+    let (_d, gate) = gate_with("");
+    let session = SessionState::default();
+    let one = "SELECT card_id, card_no FROM cards WHERE customer_id = 5 AND status = 'active'";
+    let two = "SELECT card_id, card_no FROM cards WHERE customer_id = 77 AND status = 'lost'";
+    let first = gate.analyse("qa", one, &session);
+    let second = gate.analyse("qa", two, &session);
+    assert!(first.is_allowed());
+    assert!(Arc::ptr_eq(&first, &second), "same shape, one analysis");
+    // A string where a number was is another shape.
+    let three = "SELECT card_id, card_no FROM cards WHERE customer_id = '5' AND status = 'x'";
+    assert!(!Arc::ptr_eq(&first, &gate.analyse("qa", three, &session)));
+
+    // A literal compared with a masked column is a lookup: read, so never shared. A
+    // valid pseudonym is rewritten; the next text of the same shape is looked at again.
+    let pseudonym = "6222021234567890128";
+    let lookup = format!("SELECT card_id FROM cards WHERE card_no = '{pseudonym}'");
+    let a = gate.analyse("qa", &lookup, &session);
+    assert!(a.is_allowed() && a.rewritten.is_some());
+    let b = gate.analyse(
+        "qa",
+        "SELECT card_id FROM cards WHERE card_no = 'junk'",
+        &session,
+    );
+    assert!(
+        !b.is_allowed(),
+        "an invalid pseudonym is refused, not given the first verdict"
+    );
+
+    // Positional references stay in the key: ORDER BY 1 and ORDER BY 2 are not siblings.
+    let by_id = "SELECT card_id, card_no FROM cards WHERE customer_id = 5 ORDER BY 1";
+    let by_card = "SELECT card_id, card_no FROM cards WHERE customer_id = 6 ORDER BY 2";
+    assert!(gate.analyse("qa", by_id, &session).is_allowed());
+    assert!(!gate.analyse("qa", by_card, &session).is_allowed());
+
+    // Run-time parameter names are literals the gate reads.
+    let harmless = "SELECT current_setting('TimeZone'), card_id FROM cards WHERE card_id = 1";
+    let secret = "SELECT current_setting('data_directory'), card_id FROM cards WHERE card_id = 1";
+    assert!(gate.analyse("qa", harmless, &session).is_allowed());
+    assert!(!gate.analyse("qa", secret, &session).is_allowed());
+}
+
+#[test]
 fn a_statement_that_does_not_parse_is_refused_without_quoting_it() {
     let (_d, gate) = gate_with("");
     let a = gate.analyse(

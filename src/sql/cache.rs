@@ -1,6 +1,8 @@
 //! A bounded cache of analyses keyed by everything an analysis depends on: the
 //! statement text, the consumer, the policy version, the search path, the upstream
-//! login and whether a transaction block is open. Oldest entries leave first.
+//! login and whether a transaction block is open. Oldest entries leave first. The
+//! same cache keeps the gate's shape entries (a shared analysis, or `None` for a
+//! shape known not to be shareable).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -18,19 +20,27 @@ pub struct CacheKey {
     pub in_transaction: bool,
 }
 
-/// Analyses by key, at most `capacity` of them.
-pub struct AnalysisCache {
+/// Analyses (or other values) by key, at most `capacity` of them.
+pub struct AnalysisCache<V = Arc<Analysis>> {
     capacity: usize,
-    inner: Mutex<Inner>,
+    inner: Mutex<Inner<V>>,
 }
 
-#[derive(Default)]
-struct Inner {
-    map: HashMap<Arc<CacheKey>, Arc<Analysis>>,
+struct Inner<V> {
+    map: HashMap<Arc<CacheKey>, V>,
     order: VecDeque<Arc<CacheKey>>,
 }
 
-impl AnalysisCache {
+impl<V> Default for Inner<V> {
+    fn default() -> Self {
+        Inner {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+}
+
+impl<V: Clone> AnalysisCache<V> {
     pub fn new(capacity: usize) -> Self {
         AnalysisCache {
             capacity: capacity.max(1),
@@ -38,12 +48,12 @@ impl AnalysisCache {
         }
     }
 
-    pub fn get(&self, key: &CacheKey) -> Option<Arc<Analysis>> {
+    pub fn get(&self, key: &CacheKey) -> Option<V> {
         let inner = self.inner.lock().ok()?;
         inner.map.get(key).cloned()
     }
 
-    pub fn insert(&self, key: CacheKey, analysis: Arc<Analysis>) {
+    pub fn insert(&self, key: CacheKey, analysis: V) {
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };

@@ -1,7 +1,8 @@
 //! The gate: what the gateway calls. `analyse` parses a statement text (one simple
 //! Query, or one Parse), analyses each statement for the consumer and the session,
 //! and returns the verdict with everything the gateway needs to execute it; results
-//! are cached. `reverse_parameter` serves lookups bound later (Bind).
+//! are cached, by exact text and — for texts whose literals cannot change the verdict
+//! — by shape ([`super::shape`]). `reverse_parameter` serves lookups bound later (Bind).
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -11,11 +12,12 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use super::analyser::Analyser;
-use super::analysis::{Analysis, ParamLookup, RewrittenSql};
+use super::analysis::{Analysis, ParamLookup, RewrittenSql, StatementKind};
 use super::cache::{AnalysisCache, CacheKey};
 use super::catalog::Catalog;
 use super::error::{GateRefusal, RefusalKind};
 use super::session::{SessionState, TransactionStatus};
+use super::shape::{Shape, shape_of};
 use super::statement::kind_of;
 use crate::policy::Policy;
 
@@ -30,6 +32,9 @@ pub struct Gate {
     policy: Arc<Policy>,
     catalog: Arc<dyn Catalog>,
     cache: AnalysisCache,
+    /// By shape: the analysis every text of that shape shares, or `None` when the
+    /// shape is known not to be shareable (its texts are analysed exactly).
+    shapes: AnalysisCache<Option<Arc<Analysis>>>,
 }
 
 impl Gate {
@@ -46,6 +51,7 @@ impl Gate {
             policy,
             catalog,
             cache: AnalysisCache::new(capacity),
+            shapes: AnalysisCache::new(capacity),
         }
     }
 
@@ -56,13 +62,15 @@ impl Gate {
     /// Forgets cached analyses (call after the catalog changed).
     pub fn clear_cache(&self) {
         self.cache.clear();
+        self.shapes.clear();
     }
 
     pub fn cached(&self) -> usize {
         self.cache.len()
     }
 
-    /// The analysis of `sql` for `consumer` in `session`, from the cache when it can.
+    /// The analysis of `sql` for `consumer` in `session`, from the cache when it can:
+    /// the exact text's, else the one its shape shares.
     pub fn analyse(&self, consumer: &str, sql: &str, session: &SessionState) -> Arc<Analysis> {
         let key = CacheKey {
             text: sql.to_owned(),
@@ -75,12 +83,55 @@ impl Gate {
         if let Some(hit) = self.cache.get(&key) {
             return hit;
         }
+        let shape = shape_of(sql).map(|shape| {
+            let key = CacheKey {
+                text: format!("{}\0{}", shape.kinds, shape.text),
+                ..key.clone()
+            };
+            let known = self.shapes.get(&key);
+            (shape, key, known)
+        });
+        if let Some((_, _, Some(Some(shared)))) = &shape {
+            return shared.clone();
+        }
         let (analysis, cacheable) = self.analyse_text(consumer, sql, session);
         let analysis = Arc::new(analysis);
-        if cacheable {
-            self.cache.insert(key, analysis.clone());
+        if !cacheable {
+            return analysis;
         }
+        if let Some((shape, shape_key, None)) = shape {
+            let shared = self.shared_analysis(consumer, &shape, session, &analysis);
+            self.shapes.insert(shape_key, shared.clone());
+            if let Some(shared) = shared {
+                return shared;
+            }
+        }
+        self.cache.insert(key, analysis.clone());
         analysis
+    }
+
+    /// The analysis of `shape`, if every text of that shape may share it: `exact` (the
+    /// analysis of the text that brought the shape) and the shape's own analysis both
+    /// pass, read no literal (no lookups, no parameter-named settings, no session
+    /// effects, plain queries only, nothing rewritten), and agree column by column.
+    fn shared_analysis(
+        &self,
+        consumer: &str,
+        shape: &Shape,
+        session: &SessionState,
+        exact: &Analysis,
+    ) -> Option<Arc<Analysis>> {
+        if !reads_no_literal(exact) {
+            return None;
+        }
+        let (shared, cacheable) = self.analyse_text(consumer, &shape.text, session);
+        let agrees = shared.statements.len() == exact.statements.len()
+            && shared
+                .statements
+                .iter()
+                .zip(&exact.statements)
+                .all(|(s, e)| s.kind == e.kind && s.columns == e.columns && s.notices == e.notices);
+        (cacheable && agrees && reads_no_literal(&shared)).then(|| Arc::new(shared))
     }
 
     /// The analysis without the cache; whether it may be cached (`EXECUTE` depends on
@@ -157,6 +208,23 @@ impl Gate {
         }
         Ok(out)
     }
+}
+
+/// Whether `analysis` passed without reading any literal's value: every statement a
+/// plain query with no lookup, no parameter-named setting and no session effect, and
+/// nothing rewritten. (Positional references are kept out of shapes by the lexer.)
+fn reads_no_literal(analysis: &Analysis) -> bool {
+    analysis.is_allowed()
+        && analysis.rewritten.is_none()
+        && !analysis.statements.is_empty()
+        && analysis.statements.iter().all(|s| {
+            s.kind == StatementKind::Query
+                && s.refused.is_empty()
+                && s.lookups.is_empty()
+                && s.param_lookups.is_empty()
+                && s.param_settings.is_empty()
+                && s.effects.is_empty()
+        })
 }
 
 /// A parse failure, placed by line and column; the parser's own text may quote the

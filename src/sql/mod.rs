@@ -5,7 +5,8 @@
 //!
 //! # Layout
 //!
-//! - [`gate`]: [`Gate::analyse`], what the gateway calls; the cache ([`cache`]).
+//! - [`gate`]: [`Gate::analyse`], what the gateway calls; the cache ([`cache`]), also
+//!   of analyses shared by texts differing only in literals ([`shape`]).
 //! - [`analysis`]: the result: per statement, output columns with predicted source and
 //!   treatment, refused uses, lookups, notices, session effects; the rewritten SQL.
 //! - [`crosscheck`]: RowDescription against the prediction.
@@ -34,6 +35,7 @@ mod query;
 mod scope;
 pub mod session;
 pub mod settings;
+pub mod shape;
 mod star;
 mod statement;
 

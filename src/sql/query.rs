@@ -249,8 +249,13 @@ impl Analyser<'_> {
         }
         match s.distinct.as_mut() {
             Some(Distinct::On(exprs)) => {
+                // PostgreSQL reads `DISTINCT ON (2)` and `DISTINCT ON (alias)` as output
+                // columns, as in ORDER BY.
                 for e in exprs {
-                    let l = self.expr(e, &level);
+                    let l = match output_reference(e, &outputs) {
+                        Some(l) => l.clone(),
+                        None => self.expr(e, &level),
+                    };
                     self.grouping(&l, "in DISTINCT ON");
                 }
             }

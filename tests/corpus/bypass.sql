@@ -116,6 +116,9 @@ SELECT txn_id FROM transactions WHERE memo LIKE '%password%'
 SELECT card_id FROM cards WHERE position('62' in card_no) = 1
 SELECT card_id FROM cards WHERE card_no = ANY(ARRAY['6222021234567890128'])
 SELECT DISTINCT ON (balance) account_id FROM accounts ORDER BY balance
+SELECT DISTINCT ON (2) account_id, balance FROM accounts -- masked
+SELECT DISTINCT ON (b) account_id, balance AS b FROM accounts -- masked
+SELECT DISTINCT ON (2) account_id, balance FROM accounts WHERE account_id > 10 -- masked
 
 -- #7 copy-out
 CREATE TABLE x AS SELECT card_no FROM cards
