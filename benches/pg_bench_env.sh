@@ -4,7 +4,9 @@
 # Sets PGPORT, BOUNCER_PORT, PASS_PORT, MASK_PORT, WORK, TUOMIN and writes
 # $WORK/point.sql and $WORK/range.sql; cleans everything up on exit.
 #
-# Callers set CUSTOMERS before calling pg_bench_setup.
+# Callers set CUSTOMERS before calling pg_bench_setup. PSEUDONYM_MEMO sets the masking
+# policy's `[defaults] pseudonym_memo` (default: the built-in 65536; 0 turns the memo
+# off, so every value is encrypted).
 
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 WORK=$(mktemp -d /tmp/tuomin-bench-XXXX)
@@ -82,7 +84,8 @@ $upstream
 TOML
   sed -e 's#"../.tuomin/demo.key"#"bench.key"#' -e 's#"TUOMIN_MASTER_KEY"#"TUOMIN_BENCH_KEY_NEVER_SET"#' \
       -e '/^\[audit\]/,/^$/d' -e "s#^listen = \"127.0.0.1:8443\"#listen = \"127.0.0.1:$(free_port)\"#" config/demo.toml \
-    | sed -e "s#^\[consumers.qa\]#[consumers.qa]\nscram_verifier = \"$VERIFIER\"#" > "$WORK/mask.toml"
+    | sed -e "s#^\[consumers.qa\]#[consumers.qa]\nscram_verifier = \"$VERIFIER\"#" \
+          -e "s#^\[defaults\]#[defaults]\npseudonym_memo = ${PSEUDONYM_MEMO:-65536}#" > "$WORK/mask.toml"
   printf '\n[postgres]\nlisten = "127.0.0.1:%s"\n%s\n' "$MASK_PORT" "$upstream" >> "$WORK/mask.toml"
   RUST_LOG=warn "$TUOMIN" serve --config "$WORK/pass.toml" 2>"$WORK/pass.log" & PIDS+=($!)
   RUST_LOG=warn "$TUOMIN" serve --config "$WORK/mask.toml" 2>"$WORK/mask.log" & PIDS+=($!)

@@ -90,13 +90,25 @@ pub(super) fn compile(file: PolicyFile, text: &str, p: &mut Problems) -> Option<
         .and_then(|a| super::admin::compile(a, p));
 
     let keyring = keyring?;
+    let memo_entries = file
+        .defaults
+        .pseudonym_memo
+        .unwrap_or(crate::transform::memo::DEFAULT_ENTRIES);
     let mut resolved_rules = crate::policy::Rules::default();
     for consumer in consumers.values() {
         for field in dictionary.values().flat_map(|t| t.values()) {
             let category = &categories[&field.category];
             let resolved = resolve(consumer, category, &rules);
             validate::resolved(consumer, category, &resolved, p);
-            let decision = decide(consumer, field, category, &resolved, &keyring.current, p);
+            let decision = decide(
+                consumer,
+                field,
+                category,
+                &resolved,
+                &keyring.current,
+                memo_entries,
+                p,
+            );
             let previous = previous_transforms(consumer, field, &resolved, &keyring);
             resolved_rules.insert(
                 &consumer.name,
@@ -514,6 +526,7 @@ pub(super) fn decide(
     category: &Category,
     resolved: &Resolved,
     master_key: &MasterKey,
+    memo_entries: usize,
     p: &mut Problems,
 ) -> Decision {
     let origin = resolved.origin.clone();
@@ -527,7 +540,7 @@ pub(super) fn decide(
         }),
         Action::Transform(spec) => {
             let keys = FieldKeys::new(master_key, &consumer.key_scope, &field.domain);
-            match spec.build(keys) {
+            match spec.build_memoized(keys, memo_entries) {
                 Ok(transform) => Decision::Transform { transform, origin },
                 Err(e) => {
                     let line = resolved.rule.as_ref().map(|r| r.line).unwrap_or(field.line);

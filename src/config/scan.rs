@@ -37,7 +37,7 @@ pub(super) fn scanners(
             let resolved = resolve(consumer, category, rules);
             validate::resolved(consumer, category, &resolved, p);
             let field = scan_field(category);
-            let decision = decide(consumer, &field, category, &resolved, master_key, p);
+            let decision = decide(consumer, &field, category, &resolved, master_key, 0, p);
             decisions.push((kind, decision));
         }
         let scanner = EgressScanner::new(&consumer.name, on_hit, decisions);

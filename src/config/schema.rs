@@ -188,6 +188,10 @@ pub struct DefaultsSection {
     pub scan_hit: ScanHit,
     /// Why unclassified data may pass: required with `unclassified = "pass"`, recorded.
     pub unclassified_pass_reason: Option<String>,
+    /// Outputs each format-preserving transform remembers (per consumer and field), so
+    /// a value seen again is not encrypted again; 0 turns the memo off. Default
+    /// [`crate::transform::memo::DEFAULT_ENTRIES`]. See `transform::memo`.
+    pub pseudonym_memo: Option<usize>,
 }
 
 /// `[categories.NAME]`: a custom category.

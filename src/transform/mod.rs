@@ -17,7 +17,8 @@
 //! `dictionaries` (built-in surname, given-name and region tables). Shared helpers:
 //! `calendar` (civil dates ↔ day numbers), `datetext` (date and timestamp text) and
 //! `decimal` (exact decimal text as scaled integers). `tally` counts the values each
-//! transform handled, for the gateway's metrics.
+//! transform handled, for the gateway's metrics. `memo` remembers FPE outputs for
+//! values seen again (keyed hashes of inputs, never the inputs).
 
 pub mod account;
 pub mod address;
@@ -35,6 +36,7 @@ pub mod ff1;
 pub mod generalize;
 pub mod generic_fpe;
 pub mod mask;
+pub mod memo;
 pub mod mobile;
 pub mod name;
 pub mod noise;

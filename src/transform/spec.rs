@@ -475,6 +475,32 @@ impl TransformSpec {
 
     /// Builds the ready transform for one field, with its keys. Ciphers and HMAC keys
     /// are built here, once, not per value.
+    /// [`TransformSpec::build`], with a memo of up to `entries` outputs for the
+    /// format-preserving transforms (their output depends on the input alone; see
+    /// [`super::memo`]). `entries = 0`: no memo.
+    pub fn build_memoized(
+        &self,
+        keys: FieldKeys<'_>,
+        entries: usize,
+    ) -> Result<Arc<dyn Transform>, BuildError> {
+        let transform = self.build(keys)?;
+        let fpe = matches!(
+            self,
+            TransformSpec::Ff1(_)
+                | TransformSpec::FpeCard(_)
+                | TransformSpec::FpeCnId(_)
+                | TransformSpec::FpeMobile(_)
+                | TransformSpec::FpeUscc(_)
+                | TransformSpec::FpeEmail(_)
+                | TransformSpec::FpeAccount(_)
+        );
+        Ok(if fpe && entries > 0 {
+            Arc::new(super::memo::Memoized::new(transform, entries))
+        } else {
+            transform
+        })
+    }
+
     pub fn build(&self, keys: FieldKeys<'_>) -> Result<Arc<dyn Transform>, BuildError> {
         use super::{address, date_shift, fake, generalize, mask, name, noise, token};
         match self {

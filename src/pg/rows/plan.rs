@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
+use smallvec::SmallVec;
 
 use crate::audit::AuditField;
 use crate::pg::codec::backend::DataRow;
@@ -120,7 +121,7 @@ impl RowPlan {
         };
         let row = DataRow::decode(&frame.body())
             .map_err(|e| row_error(format!("malformed DataRow from the upstream: {e}")))?;
-        let values: Vec<Option<Bytes>> = row.values().collect();
+        let values: SmallVec<[Option<&[u8]>; 16]> = row.slices().collect();
         if values.len() != self.columns.len() {
             return Err(row_error("the row does not match its description".into()));
         }
@@ -150,7 +151,7 @@ impl RowPlan {
     fn subject_text(
         &self,
         m: &MaskColumn,
-        values: &[Option<Bytes>],
+        values: &[Option<&[u8]>],
     ) -> Result<Option<String>, MaskError> {
         let Some(i) = m.subject else { return Ok(None) };
         let (Some(Some(raw)), Some(desc)) = (values.get(i), self.columns.get(i)) else {

@@ -80,6 +80,22 @@ impl DataRow {
         }
     }
 
+    /// The values as borrowed slices (`None` for NULL), without touching reference
+    /// counts: the masking hot path.
+    pub fn slices(&self) -> impl Iterator<Item = Option<&[u8]>> + '_ {
+        let mut pos = 2;
+        (0..self.columns).map_while(move |_| {
+            let mut r = Reader::new(self.body.get(pos..)?);
+            let range = r.nullable().ok()?;
+            let value = match range {
+                Some(range) => Some(self.body.get(pos + range.start..pos + range.end)?),
+                None => None,
+            };
+            pos += r.position();
+            Some(value)
+        })
+    }
+
     /// Appends the message to `buf`.
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         write_message(buf, Some(Self::TAG.into()), |w| {

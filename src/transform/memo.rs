@@ -1,0 +1,213 @@
+//! A bounded memo of one format-preserving transform's outputs, so a value seen again
+//! (test suites and dashboards re-read the same rows; vendors re-fetch the same
+//! records) is not encrypted again: FF1 costs thousands of instructions per value, a
+//! memo hit about a hundred.
+//!
+//! What it holds: for each remembered input, a 128-bit keyed hash of it (SipHash-1-3
+//! under a key drawn at random for this memo, never written anywhere) and the
+//! pseudonym. No real value is stored; the pseudonyms are what the gateway sends out
+//! anyway, and the transform's own key — in the same memory — reverses them, so the
+//! memo adds nothing for someone able to read the process's memory. One memo per
+//! transform instance: per consumer key scope, pseudonym domain and key version; a
+//! policy reload or key rotation builds new transforms with empty memos.
+//!
+//! Only transforms whose output depends on the input alone (the FPE family, see
+//! [`super::spec::TransformSpec::build_memoized`]) are memoized: they ignore
+//! [`Context`]. Bounded by two generations: when the current one is full it becomes
+//! the old one (the previous old one is dropped); hits in the old one move back.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, Mutex};
+
+use siphasher::sip128::{Hasher128, SipHasher13};
+
+use super::{Context, Properties, Transform, TransformError};
+
+/// Outputs remembered per transform unless the policy says otherwise
+/// (`[defaults] pseudonym_memo`): about 70 bytes each, so at most ~4.6 MB per
+/// consumer and field.
+pub const DEFAULT_ENTRIES: usize = 65_536;
+
+/// Inputs longer than this are not memoized (no FPE format is near it).
+const MAX_MEMO_INPUT: usize = 256;
+
+/// Independent locks, so sessions masking the same column rarely wait on each other.
+const SHARDS: usize = 8;
+
+/// A transform with a memo of its outputs.
+pub struct Memoized {
+    inner: Arc<dyn Transform>,
+    key: (u64, u64),
+    shards: Box<[Mutex<Generations>]>,
+    per_generation: usize,
+}
+
+/// Two generations of remembered outputs, by keyed hash of the input.
+#[derive(Default)]
+struct Generations {
+    current: HashMap<u128, Box<str>, BuildHasherDefault<HashedKey>>,
+    old: HashMap<u128, Box<str>, BuildHasherDefault<HashedKey>>,
+}
+
+impl Memoized {
+    /// `inner` with a memo of at most `entries` outputs (about; split across shards
+    /// and two generations).
+    pub fn new(inner: Arc<dyn Transform>, entries: usize) -> Self {
+        let per_generation = (entries / SHARDS / 2).max(1);
+        Memoized {
+            inner,
+            key: (rand::random(), rand::random()),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            per_generation,
+        }
+    }
+
+    fn hash(&self, input: &str) -> u128 {
+        let mut h = SipHasher13::new_with_keys(self.key.0, self.key.1);
+        h.write(input.as_bytes());
+        h.finish128().as_u128()
+    }
+
+    fn shard(&self, hash: u128) -> &Mutex<Generations> {
+        // The hash's top bits pick the shard; the map uses its low bits.
+        &self.shards[(hash >> 120) as usize % SHARDS]
+    }
+
+    fn recall(&self, hash: u128) -> Option<String> {
+        let mut g = self.shard(hash).lock().ok()?;
+        if let Some(out) = g.current.get(&hash) {
+            return Some(String::from(&**out));
+        }
+        let out = g.old.remove(&hash)?;
+        let text = String::from(&*out);
+        g.remember(hash, out, self.per_generation);
+        Some(text)
+    }
+
+    fn remember(&self, hash: u128, output: &str) {
+        if let Ok(mut g) = self.shard(hash).lock() {
+            g.remember(hash, output.into(), self.per_generation);
+        }
+    }
+}
+
+impl Generations {
+    fn remember(&mut self, hash: u128, output: Box<str>, per_generation: usize) {
+        if self.current.len() >= per_generation {
+            self.old = std::mem::take(&mut self.current);
+        }
+        self.current.insert(hash, output);
+    }
+}
+
+impl Transform for Memoized {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn properties(&self) -> Properties {
+        self.inner.properties()
+    }
+
+    fn apply(&self, input: &str, ctx: &Context<'_>) -> Result<Option<String>, TransformError> {
+        if input.len() > MAX_MEMO_INPUT {
+            return self.inner.apply(input, ctx);
+        }
+        let hash = self.hash(input);
+        if let Some(out) = self.recall(hash) {
+            return Ok(Some(out));
+        }
+        let out = self.inner.apply(input, ctx)?;
+        if let Some(out) = &out {
+            self.remember(hash, out);
+        }
+        Ok(out)
+    }
+
+    fn reverse(&self, output: &str, ctx: &Context<'_>) -> Result<String, TransformError> {
+        self.inner.reverse(output, ctx)
+    }
+}
+
+/// The map's hasher: the key is already a keyed 128-bit hash, so its low bits are used
+/// as they are.
+#[derive(Default)]
+struct HashedKey(u64);
+
+impl Hasher for HashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u128` is used (the key is a u128); fold anything else in.
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(b);
+        }
+    }
+
+    fn write_u128(&mut self, i: u128) {
+        self.0 = i as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{FieldKeys, KeyId, MasterKey};
+    use crate::transform::TransformSpec;
+
+    fn mobile() -> Arc<dyn Transform> {
+        let master = MasterKey::from_bytes(KeyId(1), [9; 32]);
+        TransformSpec::from_parts("fpe_mobile", None)
+            .unwrap()
+            .build(FieldKeys::new(&master, "qa", "public.customers.mobile"))
+            .unwrap()
+    }
+
+    fn numbers(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("138{:08}", i * 7919)).collect()
+    }
+
+    #[test]
+    fn a_memoized_transform_gives_exactly_the_outputs_of_the_transform() {
+        let plain = mobile();
+        let memo = Memoized::new(mobile(), 64);
+        let ctx = Context { subject: None };
+        // Three passes over more inputs than the memo holds: hits, misses, evictions.
+        for _ in 0..3 {
+            for n in numbers(200) {
+                assert_eq!(memo.apply(&n, &ctx), plain.apply(&n, &ctx), "{n}");
+            }
+        }
+        assert_eq!(memo.apply("12", &ctx), plain.apply("12", &ctx));
+        let out = memo.apply("13800138000", &ctx).unwrap().unwrap();
+        assert_eq!(memo.reverse(&out, &ctx).unwrap(), "13800138000");
+    }
+
+    #[test]
+    fn the_memo_stays_within_its_bound() {
+        let memo = Memoized::new(mobile(), 64);
+        let ctx = Context { subject: None };
+        let inputs = numbers(1000);
+        for n in &inputs {
+            memo.apply(n, &ctx).unwrap();
+        }
+        let held: usize = memo
+            .shards
+            .iter()
+            .map(|s| s.lock().map(|g| g.current.len() + g.old.len()).unwrap())
+            .sum();
+        assert!(held <= 2 * SHARDS * memo.per_generation, "{held}");
+        assert!(held > 0);
+    }
+
+    #[test]
+    fn two_memos_of_one_transform_hash_differently() {
+        let (a, b) = (Memoized::new(mobile(), 64), Memoized::new(mobile(), 64));
+        assert_ne!(a.hash("13800138000"), b.hash("13800138000"));
+    }
+}
