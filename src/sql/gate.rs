@@ -103,6 +103,10 @@ impl Gate {
             let shared = self.shared_analysis(consumer, &shape, session, &analysis);
             self.shapes.insert(shape_key, shared.clone());
             if let Some(shared) = shared {
+                // The first text of a shape is also kept by its exact text (a text
+                // repeated as it is skips the lexer); later texts of the shape are not,
+                // so texts with ever-new literals do not push other entries out.
+                self.cache.insert(key, shared.clone());
                 return shared;
             }
         }
