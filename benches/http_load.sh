@@ -79,6 +79,9 @@ NGINX_PID=$!
 # NO_AUDIT=1 measures without the audit trail (to see its share); default: recorded.
 AUDIT_SECTION=$'[audit]\nfile = "audit.jsonl"'
 [ "${NO_AUDIT:-0}" = 1 ] && AUDIT_SECTION=""
+# PSEUDONYM_MEMO=0 turns the FPE memo off (every value encrypted every time).
+DEFAULTS_SECTION=""
+[ -n "${PSEUDONYM_MEMO:-}" ] && DEFAULTS_SECTION=$'[defaults]\npseudonym_memo = '"$PSEUDONYM_MEMO"
 KEY_OUT="$("$TUOMIN" passwd --api-key)"
 KEY="$(echo "$KEY_OUT" | sed -n 's/^key: //p')"
 HASH_LINE="$(echo "$KEY_OUT" | grep '^api_keys')"
@@ -88,6 +91,7 @@ version = 1
 master_key_file = "bench.key"
 master_key_env = "TUOMIN_BENCH_KEY_NEVER_SET"
 $AUDIT_SECTION
+$DEFAULTS_SECTION
 [categories.api_meta]
 grade = "C1"
 [json_keys]
