@@ -94,6 +94,9 @@ SELECT account_id FROM accounts WHERE balance BETWEEN 1000 AND 2000
 SELECT account_id FROM accounts WHERE balance > 1000000
 SELECT card_id FROM cards ORDER BY card_no
 SELECT card_id, card_no FROM cards ORDER BY 2
+SELECT card_id, card_no FROM cards WHERE card_id > 5 ORDER BY 2
+SELECT card_id, card_no FROM cards WHERE card_id > 5 ORDER BY 2 DESC LIMIT 1
+SELECT card_id, card_no FROM cards WHERE status = 'active' GROUP BY 1, 2 ORDER BY 2
 SELECT customer_id FROM customers WHERE mobile ~ '^138'
 SELECT customer_id FROM customers WHERE name SIMILAR TO '张%'
 SELECT customer_id FROM customers WHERE birth_date < '1990-01-01'
