@@ -107,6 +107,19 @@ async fn metrics_count_postgres_sessions_statements_and_values_by_transform() {
     for (series, value) in expect {
         assert_eq!(sample(&text, series), Some(value), "{series}:\n{text}");
     }
+    // The same cards again come from the FPE memo: every value a hit. (The memo
+    // counters are process-wide, so other tests' memos may add to them.)
+    qa.simple_query("select card_no from cards")
+        .await
+        .expect("masked select again");
+    let text = metrics(admin).await;
+    let memo = |series: &str| sample(&text, series).unwrap_or(0.0);
+    assert!(
+        memo("tuomin_pseudonym_memo_hits_total") >= cards as f64,
+        "{text}"
+    );
+    assert!(memo("tuomin_pseudonym_memo_misses_total") >= 1.0, "{text}");
+    assert!(memo("tuomin_pseudonym_memo_entries") >= 1.0, "{text}");
     for real in common::gateway::secrets(server, &db) {
         assert!(!text.contains(&real), "a value reached /metrics");
     }

@@ -274,6 +274,7 @@ impl Metrics {
                 .reloads
                 .get_or_create_owned(&ResultLabels { result });
         }
+        r.register_collector(Box::new(super::memo_collector::MemoCollector));
         if let Some(log) = audit {
             r.register_collector(Box::new(AuditCollector::new(log)));
         }

@@ -15,10 +15,13 @@
 //! [`super::spec::TransformSpec::build_memoized`]) are memoized: they ignore
 //! [`Context`]. Bounded by two generations: when the current one is full it becomes
 //! the old one (the previous old one is dropped); hits in the old one move back.
+//! [`stats`] sums hits, misses and entries over every memo of the process (for the
+//! admin listener's metrics), counted under the shard locks the memo takes anyway.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use siphasher::sip128::{Hasher128, SipHasher13};
 
@@ -39,15 +42,78 @@ const SHARDS: usize = 8;
 pub struct Memoized {
     inner: Arc<dyn Transform>,
     key: (u64, u64),
-    shards: Box<[Mutex<Generations>]>,
+    shards: Arc<Shards>,
     per_generation: usize,
 }
 
-/// Two generations of remembered outputs, by keyed hash of the input.
+/// The memo's shards; registered in [`LIVE`] for [`stats`] while the memo lives, their
+/// counts moved to [`RETIRED`] when it is dropped (a reload).
+struct Shards(Box<[Mutex<Generations>]>);
+
+/// Two generations of remembered outputs, by keyed hash of the input, and the
+/// shard's counts.
 #[derive(Default)]
 struct Generations {
     current: HashMap<u128, Box<str>, BuildHasherDefault<HashedKey>>,
     old: HashMap<u128, Box<str>, BuildHasherDefault<HashedKey>>,
+    hits: u64,
+    misses: u64,
+}
+
+/// Every memo alive in the process.
+static LIVE: Mutex<Vec<Weak<Shards>>> = Mutex::new(Vec::new());
+
+/// Hits and misses of the memos already dropped.
+static RETIRED: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+
+/// What the memos of the process have done, and hold now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoStats {
+    /// Values answered from a memo, since the process started.
+    pub hits: u64,
+    /// Values encrypted and remembered, since the process started.
+    pub misses: u64,
+    /// Outputs held now, over every memo.
+    pub entries: u64,
+}
+
+/// The sum over every memo of the process (locks each shard briefly).
+pub fn stats() -> MemoStats {
+    let mut out = MemoStats::default();
+    let Ok(live) = LIVE.lock() else {
+        return out;
+    };
+    out.hits = RETIRED[0].load(Ordering::Relaxed);
+    out.misses = RETIRED[1].load(Ordering::Relaxed);
+    for memo in live.iter().filter_map(Weak::upgrade) {
+        for shard in memo.0.iter() {
+            if let Ok(g) = shard.lock() {
+                out.hits += g.hits;
+                out.misses += g.misses;
+                out.entries += (g.current.len() + g.old.len()) as u64;
+            }
+        }
+    }
+    out
+}
+
+impl Drop for Memoized {
+    /// Moves this memo's counts to [`RETIRED`] and leaves [`LIVE`], both under the
+    /// `LIVE` lock that [`stats`] holds while it reads: a reading counts a memo
+    /// exactly once, so the counters never go down.
+    fn drop(&mut self) {
+        let Ok(mut live) = LIVE.lock() else {
+            return;
+        };
+        for shard in self.shards.0.iter() {
+            if let Ok(g) = shard.lock() {
+                RETIRED[0].fetch_add(g.hits, Ordering::Relaxed);
+                RETIRED[1].fetch_add(g.misses, Ordering::Relaxed);
+            }
+        }
+        let me = Arc::downgrade(&self.shards);
+        live.retain(|memo| !memo.ptr_eq(&me) && memo.strong_count() > 0);
+    }
 }
 
 impl Memoized {
@@ -55,10 +121,14 @@ impl Memoized {
     /// and two generations).
     pub fn new(inner: Arc<dyn Transform>, entries: usize) -> Self {
         let per_generation = (entries / SHARDS / 2).max(1);
+        let shards = Arc::new(Shards((0..SHARDS).map(|_| Mutex::default()).collect()));
+        if let Ok(mut live) = LIVE.lock() {
+            live.push(Arc::downgrade(&shards));
+        }
         Memoized {
             inner,
             key: (rand::random(), rand::random()),
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            shards,
             per_generation,
         }
     }
@@ -71,16 +141,22 @@ impl Memoized {
 
     fn shard(&self, hash: u128) -> &Mutex<Generations> {
         // The hash's top bits pick the shard; the map uses its low bits.
-        &self.shards[(hash >> 120) as usize % SHARDS]
+        &self.shards.0[(hash >> 120) as usize % SHARDS]
     }
 
     fn recall(&self, hash: u128) -> Option<String> {
         let mut g = self.shard(hash).lock().ok()?;
         if let Some(out) = g.current.get(&hash) {
-            return Some(String::from(&**out));
+            let text = String::from(&**out);
+            g.hits += 1;
+            return Some(text);
         }
-        let out = g.old.remove(&hash)?;
+        let Some(out) = g.old.remove(&hash) else {
+            g.misses += 1;
+            return None;
+        };
         let text = String::from(&*out);
+        g.hits += 1;
         g.remember(hash, out, self.per_generation);
         Some(text)
     }
@@ -198,11 +274,30 @@ mod tests {
         }
         let held: usize = memo
             .shards
+            .0
             .iter()
             .map(|s| s.lock().map(|g| g.current.len() + g.old.len()).unwrap())
             .sum();
         assert!(held <= 2 * SHARDS * memo.per_generation, "{held}");
         assert!(held > 0);
+    }
+
+    #[test]
+    fn stats_count_hits_and_misses_and_outlive_a_dropped_memo() {
+        let ctx = Context { subject: None };
+        let before = stats();
+        let memo = Memoized::new(mobile(), 64);
+        memo.apply("13800138000", &ctx).unwrap();
+        memo.apply("13800138000", &ctx).unwrap();
+        memo.apply("13900139000", &ctx).unwrap();
+        let during = stats();
+        // Other tests run memos in parallel: counts only grow, by at least ours.
+        assert!(during.hits > before.hits);
+        assert!(during.misses >= before.misses + 2);
+        assert!(during.entries >= 2);
+        drop(memo);
+        let after = stats();
+        assert!(after.hits >= during.hits && after.misses >= during.misses);
     }
 
     #[test]
