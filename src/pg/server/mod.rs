@@ -1,11 +1,13 @@
 //! The PostgreSQL listener: [`run`] accepts connections and runs each session in its
-//! own task until shutdown.
+//! own task until shutdown, on one of the listener's session threads.
 //!
 //! - [`cancel`]: our own random BackendKeyData per session, mapped to the upstream's.
+//! - [`workers`]: the session threads (one single-threaded runtime each, one per core).
 //! - Shutdown: when `shutdown` turns true the listener stops accepting; sessions get
 //!   `shutdown_grace` to finish, then are told `57P01 admin_shutdown` and closed.
 
 pub mod cancel;
+pub mod workers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -94,11 +96,29 @@ impl ServerCtx {
 pub async fn run(listener: TcpListener, ctx: Arc<ServerCtx>, mut shutdown: watch::Receiver<bool>) {
     let (terminate_tx, terminate) = watch::channel(false);
     let mut sessions = JoinSet::new();
+    let count = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut threads = match workers::SessionThreads::start(count) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "postgres listener: cannot start session threads");
+            return;
+        }
+    };
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, addr)) => {
-                    sessions.spawn(connection(tcp, addr, Arc::clone(&ctx), terminate.clone()));
+                    // Re-registered with the session thread's own reactor.
+                    let (ctx, terminate) = (Arc::clone(&ctx), terminate.clone());
+                    match tcp.into_std() {
+                        Ok(std_tcp) => threads.spawn_into(&mut sessions, async move {
+                            match TcpStream::from_std(std_tcp) {
+                                Ok(tcp) => connection(tcp, addr, ctx, terminate).await,
+                                Err(e) => tracing::warn!(error = %e, "postgres: cannot register a connection"),
+                            }
+                        }),
+                        Err(e) => tracing::warn!(error = %e, "postgres: cannot hand a connection over"),
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
