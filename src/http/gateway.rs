@@ -17,12 +17,22 @@ use crate::policy::Policy;
 /// One route, ready.
 pub struct Route {
     pub config: RouteConfig,
-    pub client: UpstreamClient,
+    /// One pool per connection thread, so a connection's upstream requests stay on its
+    /// thread (see [`crate::serve::threads`]).
+    pub clients: Vec<UpstreamClient>,
     pub target: Target,
     /// `METHOD pattern`, the audit record's fingerprint of the route's requests.
     pub fingerprint: String,
     /// By consumer name.
     pub consumers: HashMap<String, RouteConsumer>,
+}
+
+impl Route {
+    /// The upstream pool of the connection thread this runs on.
+    pub fn client(&self) -> &UpstreamClient {
+        let i = crate::serve::threads::current_index().unwrap_or(0);
+        &self.clients[i % self.clients.len()]
+    }
 }
 
 /// What a route needs of one consumer, prepared when the policy loads.
@@ -52,6 +62,7 @@ impl Gateway {
             .clone()
             .ok_or("the policy has no [http] section")?;
         let mut routes = Vec::new();
+        let threads = crate::serve::threads::per_listener();
         for route in &config.routes {
             let consumers = policy
                 .consumers
@@ -66,7 +77,9 @@ impl Gateway {
                 .collect();
             routes.push(Route {
                 config: route.clone(),
-                client: client(&route.upstream, config.upstream_timeout)?,
+                clients: (0..threads)
+                    .map(|_| client(&route.upstream, config.upstream_timeout))
+                    .collect::<Result<_, _>>()?,
                 target: Target::new(&route.upstream)?,
                 fingerprint: format!("{} {}", route.method, route.pattern.as_str()),
                 consumers,

@@ -332,7 +332,7 @@ async fn fetch(
     outgoing: Request<Full<Bytes>>,
 ) -> Result<(http::response::Parts, Bytes), GatewayError> {
     let response = route
-        .client
+        .client()
         .request(outgoing)
         .await
         .map_err(|e| GatewayError::UpstreamUnreachable(error_chain(&e)))?;

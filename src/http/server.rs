@@ -1,4 +1,5 @@
-//! The HTTP listener: accepts connections (bounded), does the TLS handshake under the
+//! The HTTP listener: accepts connections (bounded), hands each to one of the
+//! listener's connection threads ([`crate::serve::threads`]), does the TLS handshake under the
 //! header-read timeout, serves HTTP/1.1 and HTTP/2 (hyper-util's auto builder), closes
 //! idle keep-alive connections, and closes a connection at once when the registry
 //! cuts its consumer off. Shutdown: stop accepting, let connections finish their
@@ -82,6 +83,14 @@ impl HttpServer {
     /// Accepts until `shutdown` turns true, then drains for at most `grace`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>, grace: Duration) {
         let active = Arc::new(AtomicUsize::new(0));
+        let count = crate::serve::threads::per_listener();
+        let mut threads = match crate::serve::threads::SessionThreads::start("tuomin-http", count) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "http listener: cannot start connection threads");
+                return;
+            }
+        };
         loop {
             let permit = tokio::select! {
                 _ = shutdown.wait_for(|s| *s) => break,
@@ -107,8 +116,16 @@ impl HttpServer {
                 active: active.clone(),
             };
             active.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                conn.serve(stream, peer).await;
+            let Ok(stream) = stream.into_std() else {
+                active.fetch_sub(1, Ordering::SeqCst);
+                continue;
+            };
+            threads.spawn(async move {
+                if let Ok(stream) = TcpStream::from_std(stream) {
+                    conn.serve(stream, peer).await;
+                } else {
+                    conn.active.fetch_sub(1, Ordering::SeqCst);
+                }
                 drop(permit);
             });
         }

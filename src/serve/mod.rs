@@ -4,6 +4,7 @@
 //! policy on every statement; the HTTP listener swaps its prepared snapshot on reload.
 //!
 //! - [`registry`]: open connections (HTTP and PostgreSQL) by consumer, for cut-off.
+//! - [`threads`]: the connection threads both listeners run their connections on.
 //! - [`live`]: the running policy and reload (validated first, refused when invalid,
 //!   then cut-off); one code path for SIGHUP and `POST /reload`.
 //! - [`start`] / [`run`]: the process: listeners, metrics, readiness, the admin
@@ -11,6 +12,7 @@
 
 mod live;
 mod registry;
+pub mod threads;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,13 +1,12 @@
 //! The PostgreSQL listener: [`run`] accepts connections and runs each session in its
-//! own task until shutdown, on one of the listener's session threads.
+//! own task until shutdown, on one of the listener's connection threads
+//! ([`crate::serve::threads`]).
 //!
 //! - [`cancel`]: our own random BackendKeyData per session, mapped to the upstream's.
-//! - [`workers`]: the session threads (one single-threaded runtime each, one per core).
 //! - Shutdown: when `shutdown` turns true the listener stops accepting; sessions get
 //!   `shutdown_grace` to finish, then are told `57P01 admin_shutdown` and closed.
 
 pub mod cancel;
-pub mod workers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -96,8 +95,8 @@ impl ServerCtx {
 pub async fn run(listener: TcpListener, ctx: Arc<ServerCtx>, mut shutdown: watch::Receiver<bool>) {
     let (terminate_tx, terminate) = watch::channel(false);
     let mut sessions = JoinSet::new();
-    let count = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut threads = match workers::SessionThreads::start(count) {
+    let count = crate::serve::threads::per_listener();
+    let mut threads = match crate::serve::threads::SessionThreads::start("tuomin-pg", count) {
         Ok(t) => t,
         Err(e) => {
             tracing::error!(error = %e, "postgres listener: cannot start session threads");

@@ -1,16 +1,32 @@
-//! Session threads: each PostgreSQL session runs, from accept to its end, on one of a
-//! few threads that each drive their own single-threaded runtime (with its own
-//! socket reactor and timers). A session's client and upstream sockets are then
-//! polled, and its task woken, on one thread: no hand-offs between the threads of a
-//! shared runtime for every message (measured: `benches/pg.md`).
+//! Connection threads: each PostgreSQL session and each HTTP connection runs, from
+//! accept to its end, on one of a few threads (one per core) that each drive their own
+//! single-threaded runtime (with its own socket reactor and timers). A connection's
+//! client and upstream sockets are then polled, and its task woken, on one thread: no
+//! hand-offs between the threads of a shared runtime for every message. The HTTP
+//! gateway keeps one upstream pool per thread ([`current_index`]) so that pooled
+//! upstream connections stay on their thread too. Measured in `benches/pg.md` and
+//! `benches/http.md`.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::thread::JoinHandle;
 
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
-/// The session threads of one listener; stopped (after their sessions) when dropped.
+thread_local! {
+    /// On a connection thread: its index among its listener's threads.
+    static INDEX: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// The index of the connection thread this runs on, if it runs on one (for per-thread
+/// resources such as the HTTP upstream pools).
+pub fn current_index() -> Option<usize> {
+    INDEX.with(Cell::get)
+}
+
+/// The connection threads of one listener; stopped when dropped (after the listener
+/// has drained its connections).
 pub struct SessionThreads {
     threads: Vec<Thread>,
     next: usize,
@@ -22,9 +38,15 @@ struct Thread {
     join: Option<JoinHandle<()>>,
 }
 
+/// How many connection threads a listener starts (and the HTTP gateway builds upstream
+/// pools for): one per core.
+pub fn per_listener() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 impl SessionThreads {
-    /// `count` threads (at least one).
-    pub fn start(count: usize) -> std::io::Result<Self> {
+    /// `count` threads (at least one), named `{name}-0`, `{name}-1`, ….
+    pub fn start(name: &str, count: usize) -> std::io::Result<Self> {
         let mut threads = Vec::with_capacity(count.max(1));
         for i in 0..count.max(1) {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -33,8 +55,9 @@ impl SessionThreads {
             let handle = runtime.handle().clone();
             let (stop, stopped) = oneshot::channel::<()>();
             let join = std::thread::Builder::new()
-                .name(format!("tuomin-pg-{i}"))
+                .name(format!("{name}-{i}"))
                 .spawn(move || {
+                    INDEX.with(|c| c.set(Some(i)));
                     runtime.block_on(async {
                         let _ = stopped.await;
                     });
@@ -53,6 +76,14 @@ impl SessionThreads {
         let i = self.next % self.threads.len();
         self.next = self.next.wrapping_add(1);
         &self.threads[i].handle
+    }
+
+    /// Spawns `task` on the next thread's runtime, detached.
+    pub fn spawn<F>(&mut self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        drop(self.pick().spawn(task));
     }
 
     /// Spawns `task` on the next thread's runtime, into `set`.
@@ -86,7 +117,7 @@ mod tests {
 
     #[tokio::test]
     async fn sessions_go_round_robin_to_named_threads_and_stop_with_them() {
-        let mut threads = SessionThreads::start(2).unwrap();
+        let mut threads = SessionThreads::start("tuomin-pg", 2).unwrap();
         let mut set = tokio::task::JoinSet::new();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         for _ in 0..4 {
