@@ -83,13 +83,8 @@ impl HttpServer {
     /// Accepts until `shutdown` turns true, then drains for at most `grace`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>, grace: Duration) {
         let active = Arc::new(AtomicUsize::new(0));
-        let count = crate::serve::threads::per_listener();
-        let mut threads = match crate::serve::threads::SessionThreads::start("tuomin-http", count) {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::error!(error = %e, "http listener: cannot start connection threads");
-                return;
-            }
+        let Some(mut threads) = crate::serve::threads::SessionThreads::for_listener("http") else {
+            return;
         };
         loop {
             let permit = tokio::select! {

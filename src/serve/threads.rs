@@ -45,6 +45,18 @@ pub fn per_listener() -> usize {
 }
 
 impl SessionThreads {
+    /// [`per_listener`] threads for the listener `name` (`tuomin-{name}-N`); `None`, with
+    /// an error logged, when the system refuses a thread: the listener then stops.
+    pub fn for_listener(name: &str) -> Option<Self> {
+        match Self::start(&format!("tuomin-{name}"), per_listener()) {
+            Ok(threads) => Some(threads),
+            Err(e) => {
+                tracing::error!(error = %e, listener = name, "cannot start connection threads");
+                None
+            }
+        }
+    }
+
     /// `count` threads (at least one), named `{name}-0`, `{name}-1`, ….
     pub fn start(name: &str, count: usize) -> std::io::Result<Self> {
         let mut threads = Vec::with_capacity(count.max(1));

@@ -95,13 +95,8 @@ impl ServerCtx {
 pub async fn run(listener: TcpListener, ctx: Arc<ServerCtx>, mut shutdown: watch::Receiver<bool>) {
     let (terminate_tx, terminate) = watch::channel(false);
     let mut sessions = JoinSet::new();
-    let count = crate::serve::threads::per_listener();
-    let mut threads = match crate::serve::threads::SessionThreads::start("tuomin-pg", count) {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!(error = %e, "postgres listener: cannot start session threads");
-            return;
-        }
+    let Some(mut threads) = crate::serve::threads::SessionThreads::for_listener("pg") else {
+        return;
     };
     loop {
         tokio::select! {
