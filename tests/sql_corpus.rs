@@ -218,20 +218,32 @@ fn texts_sharing_a_shape_get_their_own_exact_verdicts() {
     );
 }
 
-/// The shape's text with other literals in its parameters' places.
+/// The shape's text with other literals in its parameters' places (a `$` inside a
+/// name, as in `a$1`, is part of the name and kept).
 fn sibling_of(shape: &Shape) -> String {
     let kinds: Vec<char> = shape.kinds.chars().collect();
     let mut out = String::new();
     let mut rest = shape.text.as_str();
     while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
+        let in_name = rest[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
         let digits: String = rest[at + 1..]
             .chars()
             .take_while(char::is_ascii_digit)
             .collect();
-        let n: usize = digits.parse().expect("parameter number");
-        out.push_str(if kinds[n - 1] == 'n' { "8" } else { "'zz'" });
-        rest = &rest[at + 1 + digits.len()..];
+        out.push_str(&rest[..at]);
+        match digits.parse::<usize>() {
+            Ok(n) if !in_name => {
+                out.push_str(if kinds[n - 1] == 'n' { "8" } else { "'zz'" });
+                rest = &rest[at + 1 + digits.len()..];
+            }
+            _ => {
+                out.push('$');
+                rest = &rest[at + 1..];
+            }
+        }
     }
     out.push_str(rest);
     out

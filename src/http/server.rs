@@ -83,7 +83,8 @@ impl HttpServer {
     /// Accepts until `shutdown` turns true, then drains for at most `grace`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>, grace: Duration) {
         let active = Arc::new(AtomicUsize::new(0));
-        let Some(mut threads) = crate::serve::threads::SessionThreads::for_listener("http") else {
+        let Some(mut threads) = crate::serve::threads::ConnectionThreads::for_listener("http")
+        else {
             return;
         };
         loop {

@@ -9,7 +9,6 @@
 
 use std::cell::Cell;
 use std::future::Future;
-use std::thread::JoinHandle;
 
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
@@ -25,17 +24,17 @@ pub fn current_index() -> Option<usize> {
     INDEX.with(Cell::get)
 }
 
-/// The connection threads of one listener; stopped when dropped (after the listener
-/// has drained its connections).
-pub struct SessionThreads {
+/// The connection threads of one listener. Dropping it (after the listener has
+/// drained its connections) drops each thread's stop sender: the thread's `block_on`
+/// returns and its runtime, with any task still on it, is dropped on that thread.
+pub struct ConnectionThreads {
     threads: Vec<Thread>,
     next: usize,
 }
 
 struct Thread {
     handle: Handle,
-    stop: Option<oneshot::Sender<()>>,
-    join: Option<JoinHandle<()>>,
+    _stop: oneshot::Sender<()>,
 }
 
 /// How many connection threads a listener starts (and the HTTP gateway builds upstream
@@ -44,7 +43,7 @@ pub fn per_listener() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-impl SessionThreads {
+impl ConnectionThreads {
     /// [`per_listener`] threads for the listener `name` (`tuomin-{name}-N`); `None`, with
     /// an error logged, when the system refuses a thread: the listener then stops.
     pub fn for_listener(name: &str) -> Option<Self> {
@@ -66,7 +65,8 @@ impl SessionThreads {
                 .build()?;
             let handle = runtime.handle().clone();
             let (stop, stopped) = oneshot::channel::<()>();
-            let join = std::thread::Builder::new()
+            // Detached: a listener may stop on a runtime thread, where joining would block.
+            std::thread::Builder::new()
                 .name(format!("{name}-{i}"))
                 .spawn(move || {
                     INDEX.with(|c| c.set(Some(i)));
@@ -76,14 +76,13 @@ impl SessionThreads {
                 })?;
             threads.push(Thread {
                 handle,
-                stop: Some(stop),
-                join: Some(join),
+                _stop: stop,
             });
         }
-        Ok(SessionThreads { threads, next: 0 })
+        Ok(ConnectionThreads { threads, next: 0 })
     }
 
-    /// The runtime the next session goes to (round robin).
+    /// The runtime the next connection goes to (round robin).
     fn pick(&mut self) -> &Handle {
         let i = self.next % self.threads.len();
         self.next = self.next.wrapping_add(1);
@@ -108,35 +107,25 @@ impl SessionThreads {
     }
 }
 
-impl Drop for SessionThreads {
-    fn drop(&mut self) {
-        for t in &mut self.threads {
-            if let Some(stop) = t.stop.take() {
-                let _ = stop.send(());
-            }
-        }
-        // The threads end once their `block_on` returns; not joined here, since a
-        // drop may happen on a runtime thread where blocking is not allowed.
-        for t in &mut self.threads {
-            drop(t.join.take());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn sessions_go_round_robin_to_named_threads_and_stop_with_them() {
-        let mut threads = SessionThreads::start("tuomin-pg", 2).unwrap();
+    async fn connections_go_round_robin_to_named_indexed_threads_and_stop_with_them() {
+        assert_eq!(
+            current_index(),
+            None,
+            "the test's own thread is no connection thread"
+        );
+        let mut threads = ConnectionThreads::start("tuomin-pg", 2).unwrap();
         let mut set = tokio::task::JoinSet::new();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         for _ in 0..4 {
             let tx = tx.clone();
             threads.spawn_into(&mut set, async move {
                 let name = std::thread::current().name().map(str::to_owned);
-                let _ = tx.send(name);
+                let _ = tx.send(name.map(|n| format!("{n}@{:?}", current_index())));
             });
         }
         while set.join_next().await.is_some() {}
@@ -147,7 +136,12 @@ mod tests {
         names.sort();
         assert_eq!(
             names,
-            ["tuomin-pg-0", "tuomin-pg-0", "tuomin-pg-1", "tuomin-pg-1"]
+            [
+                "tuomin-pg-0@Some(0)",
+                "tuomin-pg-0@Some(0)",
+                "tuomin-pg-1@Some(1)",
+                "tuomin-pg-1@Some(1)"
+            ]
         );
 
         // A task still pending when the threads stop is dropped with its runtime.

@@ -95,7 +95,7 @@ impl ServerCtx {
 pub async fn run(listener: TcpListener, ctx: Arc<ServerCtx>, mut shutdown: watch::Receiver<bool>) {
     let (terminate_tx, terminate) = watch::channel(false);
     let mut sessions = JoinSet::new();
-    let Some(mut threads) = crate::serve::threads::SessionThreads::for_listener("pg") else {
+    let Some(mut threads) = crate::serve::threads::ConnectionThreads::for_listener("pg") else {
         return;
     };
     loop {

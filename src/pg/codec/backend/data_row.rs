@@ -72,16 +72,14 @@ impl DataRow {
     }
 
     /// The values in order; `None` is NULL. Slices share the frame's memory.
-    pub fn values(&self) -> Values<'_> {
-        Values {
-            body: &self.body,
-            pos: 2,
-            left: self.columns,
-        }
+    pub fn values(&self) -> impl Iterator<Item = Option<Bytes>> + '_ {
+        self.slices()
+            .map(|value| value.map(|v| self.body.slice_ref(v)))
     }
 
     /// The values as borrowed slices (`None` for NULL), without touching reference
-    /// counts: the masking hot path.
+    /// counts: the masking hot path. The layout was checked by `decode`/`from_values`;
+    /// a failure here would end the iteration early rather than panic.
     pub fn slices(&self) -> impl Iterator<Item = Option<&[u8]>> + '_ {
         let mut pos = 2;
         (0..self.columns).map_while(move |_| {
@@ -102,39 +100,6 @@ impl DataRow {
             w.bytes(&self.body);
             Ok(())
         })
-    }
-}
-
-/// Iterator over a [`DataRow`]'s values.
-#[derive(Debug)]
-pub struct Values<'a> {
-    body: &'a Bytes,
-    pos: usize,
-    left: usize,
-}
-
-impl Iterator for Values<'_> {
-    type Item = Option<Bytes>;
-
-    fn next(&mut self) -> Option<Option<Bytes>> {
-        if self.left == 0 {
-            return None;
-        }
-        // The layout was checked by `decode`/`from_values`; a failure here would end
-        // the iteration early rather than panic.
-        let mut r = Reader::new(self.body.get(self.pos..)?);
-        let range = r.nullable().ok()?;
-        let value = range.map(|range| {
-            self.body
-                .slice(self.pos + range.start..self.pos + range.end)
-        });
-        self.pos += r.position();
-        self.left -= 1;
-        Some(value)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
     }
 }
 
