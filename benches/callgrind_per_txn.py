@@ -21,7 +21,7 @@ def costs_of(path, inclusive):
     ).stdout
     costs, txns = {}, None
     for line in out.splitlines():
-        m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\S*?:(.+?) \[", line)
+        m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\S*?:(.+?)(?: \[.*)?$", line)
         if m:
             name = m.group(2)
             costs[name] = costs.get(name, 0) + int(m.group(1).replace(",", ""))

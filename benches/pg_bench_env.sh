@@ -6,7 +6,7 @@
 #
 # Callers set CUSTOMERS before calling pg_bench_setup. PSEUDONYM_MEMO sets the masking
 # policy's `[defaults] pseudonym_memo` (default: the built-in 65536; 0 turns the memo
-# off, so every value is encrypted).
+# off, so every value is encrypted). TUOMIN_BIN=path runs that build of tuomin.
 
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 WORK=$(mktemp -d /tmp/tuomin-bench-XXXX)
@@ -23,9 +23,15 @@ trap pg_bench_cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 pg_bench_setup() {
-  echo "== building tuomin (release)"
-  cargo build --release --quiet --bin tuomin
-  TUOMIN=$PWD/target/release/tuomin
+  # TUOMIN_BIN runs another build (a before/after in one sitting, or one with
+  # debug line tables for a profile); by default the release build, built here.
+  if [ -n "${TUOMIN_BIN:-}" ]; then
+    TUOMIN=$(realpath "$TUOMIN_BIN")
+  else
+    echo "== building tuomin (release)"
+    cargo build --release --quiet --bin tuomin
+    TUOMIN=$PWD/target/release/tuomin
+  fi
 
   echo "== PostgreSQL"
   PGPORT=$(free_port)

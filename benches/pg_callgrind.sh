@@ -2,7 +2,7 @@
 # Instruction counts of the PostgreSQL gateway's hot path (not a test): the masking
 # tuomin of benches/pg_load.sh (consumer `qa`, three FF1 columns) runs under
 # `valgrind --tool=callgrind`, counting only inside the connection task
-# (`tuomin::pg::server::connection`: startup, both pumps, framing, gate, plans,
+# (`tuomin::pg::server::connection`, or the task it is inlined into: startup, both pumps, framing, gate, plans,
 # masking; not the listener or the runtime's I/O driver). For each workload — point select
 # and 100-row range select, simple and extended protocol — pgbench (one client) runs
 # SHORT and then LONG transactions against two fresh instances; the difference over
@@ -16,6 +16,7 @@
 # Needs valgrind and what benches/pg_load.sh needs.
 #
 #   bash benches/pg_callgrind.sh       # SHORT=20 LONG=220 CUSTOMERS=20000
+#   SCRIPTS=range MODES=extended TUOMIN_BIN=path bash benches/pg_callgrind.sh  # one workload
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHORT=${SHORT:-20}
@@ -35,6 +36,7 @@ ir() { # workload mode txns → total Ir inside the session task
       "$WORK/mask.toml" > "$WORK/cg.toml"
   RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$out" \
     --collect-atstart=no --toggle-collect='tuomin::pg::server::connection::*' \
+    --toggle-collect='tuomin::pg::server::run::{{closure}}::{{closure}}' \
     "$TUOMIN" serve --config "$WORK/cg.toml" 2>"$WORK/cg.log" & pid=$!
   PIDS+=("$pid")
   for _ in $(seq 120); do
@@ -53,8 +55,8 @@ ir() { # workload mode txns → total Ir inside the session task
   echo "| query | protocol | Ir per transaction |"
   echo "|---|---|---:|"
 } > "$WORK/table"
-for script in point range; do
-  for mode in simple extended; do
+for script in ${SCRIPTS:-point range}; do
+  for mode in ${MODES:-simple extended}; do
     short=$(ir "$script" "$mode" "$SHORT")
     long=$(ir "$script" "$mode" "$LONG")
     per=$(( (long - short) / (LONG - SHORT) ))

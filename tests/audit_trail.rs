@@ -21,12 +21,12 @@ fn event(n: u64) -> AuditEvent {
         channel: Channel::Postgres,
         client: Some("127.0.0.1:50000".into()),
         source: vec!["public.cards".into()],
-        fields: vec![std::sync::Arc::new(AuditField {
-            field: "public.cards.card_no".into(),
-            grade: "C2".into(),
-            category: Some("card_number".into()),
-            transform: "mask".into(),
-        })],
+        fields: vec![std::sync::Arc::new(AuditField::new(
+            "public.cards.card_no",
+            "C2",
+            Some("card_number".into()),
+            "mask",
+        ))],
         rows: n,
         decision: AuditDecision::Masked,
         reason: None,

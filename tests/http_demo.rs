@@ -225,6 +225,11 @@ async fn every_request_leaves_one_audit_record_naming_fields_and_decision() {
     assert_eq!(masked["source"][0], "customers");
     assert_eq!(masked["fingerprint"], "GET /api/customers");
     let fields = masked["fields"].as_array().unwrap();
+    let names: Vec<&str> = fields.iter().filter_map(|f| f["field"].as_str()).collect();
+    let mut in_order = names.clone();
+    in_order.sort_unstable();
+    in_order.dedup();
+    assert_eq!(names, in_order, "each field once, in order of name");
     assert!(fields.iter().any(|f| f["field"] == "json.password_hash"
         && f["transform"] == "removed"
         && f["grade"] == "C3"));

@@ -77,12 +77,7 @@ fn audit_fields(
                 .as_ref()
                 .and_then(|c| policy.categories.get(c))
                 .map_or_else(|| "unclassified".to_owned(), |c| c.grade.to_string());
-            AuditField {
-                field: format!("{table}.{column}"),
-                grade,
-                category,
-                transform: (*action).to_owned(),
-            }
+            AuditField::new(format!("{table}.{column}"), grade, category, *action)
         })
         .collect()
 }
@@ -93,16 +88,15 @@ fn scan_fields<'a>(
     table: &'a str,
     report: &'a MaskReport,
 ) -> impl Iterator<Item = AuditField> + 'a {
-    report
-        .scan_hits
-        .iter()
-        .map(move |(column, kind)| AuditField {
-            field: format!("{table}.{column}"),
-            grade: policy
+    report.scan_hits.iter().map(move |(column, kind)| {
+        AuditField::new(
+            format!("{table}.{column}"),
+            policy
                 .categories
                 .get(kind.category())
                 .map_or_else(|| "unclassified".to_owned(), |c| c.grade.to_string()),
-            category: Some(kind.category().to_owned()),
-            transform: kind.scan_label().to_owned(),
-        })
+            Some(kind.category().to_owned()),
+            kind.scan_label(),
+        )
+    })
 }

@@ -31,15 +31,15 @@ pub struct Report {
     pub values: TransformTally,
     /// Rules already noted, by their index in the plan.
     seen: Vec<bool>,
+    /// The [`Rule::rank`] of each of `fields` (which it keeps in order).
+    ranks: Vec<usize>,
 }
 
 impl Report {
     /// Adds a field unless one of the same source is there (the first noted stays).
-    fn add_field(&mut self, field: &Arc<AuditField>) {
-        if let Err(at) = self
-            .fields
-            .binary_search_by(|f| f.field.as_str().cmp(&field.field))
-        {
+    fn add_field(&mut self, rank: usize, field: &Arc<AuditField>) {
+        if let Err(at) = self.ranks.binary_search(&rank) {
+            self.ranks.insert(at, rank);
             self.fields.insert(at, field.clone());
         }
     }
@@ -130,8 +130,8 @@ pub fn mask_ndjson(plan: &MaskPlan, body: &[u8]) -> Result<(Vec<u8>, Report), Ma
         report.records += 1;
         report.transformed |= line_report.transformed;
         report.values.merge(&line_report.values);
-        for field in &line_report.fields {
-            report.add_field(field);
+        for (rank, field) in line_report.ranks.iter().zip(&line_report.fields) {
+            report.add_field(*rank, field);
         }
     }
     Ok((out, report))
@@ -346,12 +346,12 @@ pub(super) fn note(report: &mut Report, rule: &Rule) {
         Some(true) => {}
         Some(seen) => {
             *seen = true;
-            report.add_field(&rule.audit);
+            report.add_field(rule.rank, &rule.audit);
         }
         None => {
             report.seen.resize(rule.index + 1, false);
             report.seen[rule.index] = true;
-            report.add_field(&rule.audit);
+            report.add_field(rule.rank, &rule.audit);
         }
     }
 }

@@ -24,6 +24,9 @@ pub struct Rule {
     pub subject: Option<String>,
     /// Position in its plan (for the report's once-per-rule bookkeeping).
     pub index: usize,
+    /// Position of its audit field's name among those of its plan, so a report keeps
+    /// its fields in order of name by comparing numbers, not names.
+    pub rank: usize,
     /// The field as the audit record names it, with what the rule does to it.
     pub audit: Arc<AuditField>,
 }
@@ -78,42 +81,49 @@ impl MaskPlan {
             index += 1;
             index - 1
         };
-        let paths = route
+        let mut paths: Vec<(JsonPath, Rule)> = route
             .fields
             .iter()
-            .map(|(path, column)| {
-                let rule = rule(policy, consumer, &table, column, next());
-                (path.clone(), Arc::new(rule))
-            })
+            .map(|(path, column)| (path.clone(), rule(policy, consumer, &table, column, next())))
             .collect();
-        let keys = policy
+        let mut keys: Vec<(String, Rule)> = policy
             .table(JSON_TABLE)
             .map(|t| {
                 t.keys()
-                    .map(|k| {
-                        (
-                            k.clone(),
-                            Arc::new(rule(policy, consumer, JSON_TABLE, k, next())),
-                        )
-                    })
+                    .map(|k| (k.clone(), rule(policy, consumer, JSON_TABLE, k, next())))
                     .collect()
             })
             .unwrap_or_default();
-        let unclassified = Arc::new(unclassified(policy, route, next()));
-        let mut plan = MaskPlan {
-            paths,
-            keys,
-            unclassified,
-            c3: route.c3,
-            has_subjects: false,
-        };
-        plan.has_subjects = plan
-            .paths
+        let mut unclassified = unclassified(policy, route, next());
+        let ranks = ranks(
+            paths
+                .iter()
+                .map(|(_, r)| r)
+                .chain(keys.iter().map(|(_, r)| r))
+                .chain([&unclassified]),
+        );
+        let rules = paths
+            .iter_mut()
+            .map(|(_, r)| r)
+            .chain(keys.iter_mut().map(|(_, r)| r))
+            .chain([&mut unclassified]);
+        for (rule, rank) in rules.zip(ranks) {
+            rule.rank = rank;
+        }
+        let paths: Vec<_> = paths.into_iter().map(|(p, r)| (p, Arc::new(r))).collect();
+        let keys: HashMap<_, _, _> = keys.into_iter().map(|(k, r)| (k, Arc::new(r))).collect();
+        let has_subjects = paths
             .iter()
             .map(|(_, r)| r)
-            .chain(plan.keys.values())
+            .chain(keys.values())
             .any(|r| r.subject.is_some());
-        plan
+        MaskPlan {
+            paths,
+            keys,
+            unclassified: Arc::new(unclassified),
+            c3: route.c3,
+            has_subjects,
+        }
     }
 
     /// The rule of the node at `path` (whose key, or array's key, is `key`): a path rule
@@ -169,7 +179,18 @@ fn rule(policy: &Policy, consumer: &str, table: &str, column: &str, index: usize
         category,
         subject: field.and_then(|f| f.subject.clone()),
         index,
+        rank: 0,
     }
+}
+
+/// Each rule's [`Rule::rank`]: the position of its field's name in the sorted names
+/// (rules naming the same field share one).
+fn ranks<'r>(rules: impl Iterator<Item = &'r Rule> + Clone) -> Vec<usize> {
+    let mut names: Vec<&str> = rules.clone().map(|r| r.audit.field.as_str()).collect();
+    names.sort_unstable();
+    rules
+        .map(|r| names.partition_point(|n| *n < r.audit.field.as_str()))
+        .collect()
 }
 
 /// What the audit record says of a field under `decision`: `pass`, the transform's
@@ -186,12 +207,12 @@ fn audit_field(
         Decision::Transform { transform, .. } => transform.name(),
         Decision::Refuse(_) => "removed",
     };
-    Arc::new(AuditField {
-        field: source.to_owned(),
-        grade: grade.map_or_else(|| "unclassified".to_owned(), |g| g.to_string()),
-        category: category.cloned(),
-        transform: transform.to_owned(),
-    })
+    Arc::new(AuditField::new(
+        source,
+        grade.map_or_else(|| "unclassified".to_owned(), |g| g.to_string()),
+        category.cloned(),
+        transform,
+    ))
 }
 
 fn unclassified(policy: &Policy, route: &RouteConfig, index: usize) -> Rule {
@@ -218,5 +239,6 @@ fn unclassified(policy: &Policy, route: &RouteConfig, index: usize) -> Rule {
         category: None,
         subject: None,
         index,
+        rank: 0,
     }
 }

@@ -192,12 +192,12 @@ fn audit_field(
     decision: &Decision,
 ) -> crate::audit::AuditField {
     let rule = policy.field_rule(consumer, source);
-    crate::audit::AuditField {
-        field: source.to_owned(),
-        grade: rule.map_or_else(|| "unclassified".to_owned(), |r| r.grade.to_string()),
-        category: rule.map(|r| r.field.category.clone()),
-        transform: decision.action_name().to_owned(),
-    }
+    crate::audit::AuditField::new(
+        source,
+        rule.map_or_else(|| "unclassified".to_owned(), |r| r.grade.to_string()),
+        rule.map(|r| r.field.category.clone()),
+        decision.action_name(),
+    )
 }
 
 /// The output column holding the subject of `table.name`, if selected.
