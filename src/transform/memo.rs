@@ -133,9 +133,9 @@ impl Memoized {
         }
     }
 
-    fn hash(&self, input: &str) -> u128 {
+    fn hash(&self, input: &[u8]) -> u128 {
         let mut h = SipHasher13::new_with_keys(self.key.0, self.key.1);
-        h.write(input.as_bytes());
+        h.write(input);
         h.finish128().as_u128()
     }
 
@@ -144,21 +144,25 @@ impl Memoized {
         &self.shards.0[(hash >> 120) as usize % SHARDS]
     }
 
-    fn recall(&self, hash: u128) -> Option<String> {
+    /// The remembered output of the input hashed to `hash`, handed to `found`; a miss
+    /// is counted only when `count_miss` (the caller encrypts and remembers next).
+    fn recall<R>(&self, hash: u128, count_miss: bool, found: impl FnOnce(&str) -> R) -> Option<R> {
         let mut g = self.shard(hash).lock().ok()?;
         if let Some(out) = g.current.get(&hash) {
-            let text = String::from(&**out);
+            let result = found(out);
             g.hits += 1;
-            return Some(text);
+            return Some(result);
         }
         let Some(out) = g.old.remove(&hash) else {
-            g.misses += 1;
+            if count_miss {
+                g.misses += 1;
+            }
             return None;
         };
-        let text = String::from(&*out);
+        let result = found(&out);
         g.hits += 1;
         g.remember(hash, out, self.per_generation);
-        Some(text)
+        Some(result)
     }
 
     fn remember(&self, hash: u128, output: &str) {
@@ -190,8 +194,8 @@ impl Transform for Memoized {
         if input.len() > MAX_MEMO_INPUT {
             return self.inner.apply(input, ctx);
         }
-        let hash = self.hash(input);
-        if let Some(out) = self.recall(hash) {
+        let hash = self.hash(input.as_bytes());
+        if let Some(out) = self.recall(hash, true, |found| String::from(found)) {
             return Ok(Some(out));
         }
         let out = self.inner.apply(input, ctx)?;
@@ -203,6 +207,16 @@ impl Transform for Memoized {
 
     fn reverse(&self, output: &str, ctx: &Context<'_>) -> Result<String, TransformError> {
         self.inner.reverse(output, ctx)
+    }
+
+    /// Keys are hashes of the input's bytes, so `apply`'s memo answers here too. A
+    /// miss is not counted: `apply` follows and counts it.
+    fn recall_into(&self, input: &[u8], out: &mut String) -> bool {
+        if input.len() > MAX_MEMO_INPUT {
+            return false;
+        }
+        self.recall(self.hash(input), false, |found| out.push_str(found))
+            .is_some()
     }
 }
 
@@ -303,6 +317,39 @@ mod tests {
     #[test]
     fn two_memos_of_one_transform_hash_differently() {
         let (a, b) = (Memoized::new(mobile(), 64), Memoized::new(mobile(), 64));
-        assert_ne!(a.hash("13800138000"), b.hash("13800138000"));
+        assert_ne!(a.hash(b"13800138000"), b.hash(b"13800138000"));
+    }
+
+    #[test]
+    fn a_value_is_recalled_from_its_bytes_only_once_it_went_through_apply() {
+        let memo = Memoized::new(mobile(), 64);
+        let ctx = Context { subject: None };
+        let mut out = String::from("kept ");
+        assert!(!memo.recall_into(b"13800138000", &mut out));
+        assert_eq!(out, "kept ", "nothing appended when not remembered");
+        let masked = memo.apply("13800138000", &ctx).unwrap().unwrap();
+        assert!(memo.recall_into(b"13800138000", &mut out));
+        assert_eq!(out, format!("kept {masked}"));
+        // An input the transform refused is never remembered.
+        assert!(memo.apply("not a mobile", &ctx).is_err());
+        assert!(!memo.recall_into(b"not a mobile", &mut String::new()));
+        // Transforms without a memo remember nothing.
+        assert!(!mobile().recall_into(b"13800138000", &mut String::new()));
+    }
+
+    #[test]
+    fn a_recall_that_misses_is_not_counted_as_a_miss() {
+        let memo = Memoized::new(mobile(), 64);
+        let ctx = Context { subject: None };
+        for _ in 0..3 {
+            assert!(!memo.recall_into(b"13900139000", &mut String::new()));
+        }
+        memo.apply("13900139000", &ctx).unwrap();
+        assert!(memo.recall_into(b"13900139000", &mut String::new()));
+        let (hits, misses) = memo.shards.0.iter().fold((0, 0), |(h, m), shard| {
+            let g = shard.lock().unwrap();
+            (h + g.hits, m + g.misses)
+        });
+        assert_eq!((hits, misses), (1, 1));
     }
 }

@@ -115,6 +115,16 @@ pub trait Transform: Send + Sync {
     fn reverse(&self, _output: &str, _ctx: &Context<'_>) -> Result<String, TransformError> {
         Err(TransformError::NotReversible(self.name()))
     }
+
+    /// When the output of `apply` for the input whose bytes are `input` is remembered
+    /// (a [`memo::Memoized`] transform that has seen it), appends it to `out` and says
+    /// so; `false` otherwise, `out` untouched, and the caller goes the way of `apply`.
+    /// Lets a gateway answer a value seen before from its bytes as they came, without
+    /// reading them as text first: only text that was valid and went through `apply`
+    /// can be remembered. Transforms without a memo remember nothing.
+    fn recall_into(&self, _input: &[u8], _out: &mut String) -> bool {
+        false
+    }
 }
 
 impl fmt::Debug for dyn Transform {

@@ -125,6 +125,8 @@ impl RowPlan {
         if values.len() != self.columns.len() {
             return Err(row_error("the row does not match its description".into()));
         }
+        // Masked values of this row are assembled here, one allocation for the row.
+        let mut scratch = String::with_capacity(64);
         out.reserve(frame.as_bytes().len() + 16 * values.len());
         out.put_u8(BackendTag::DataRow.into());
         let len_at = out.len();
@@ -136,8 +138,10 @@ impl RowPlan {
                 (_, None) => out.put_i32(-1),
                 (ColumnPlan::Pass, Some(raw)) => put_value(out, raw)?,
                 (ColumnPlan::Mask(m), Some(raw)) => {
-                    let subject = self.subject_text(m, &values)?;
-                    write_masked_value(m, raw, subject.as_deref(), out)?;
+                    if !write_remembered(m, raw, &mut scratch, out)? {
+                        let subject = self.subject_text(m, &values)?;
+                        write_masked_value(m, raw, subject.as_deref(), out)?;
+                    }
                     tally.add(m.transform.name());
                 }
             }
@@ -196,6 +200,51 @@ fn put_value(out: &mut BytesMut, raw: &[u8]) -> Result<(), MaskError> {
     Ok(())
 }
 
+/// A text-format value of a text type whose masked form the transform remembers
+/// ([`Transform::recall_into`]) is appended from its bytes as they came: no reading as
+/// text (a value is remembered only once it was read as valid text and transformed),
+/// no new string; the masked form is still padded, checked against the column and
+/// written as [`write_masked_value`] does. `Ok(false)`: not remembered (or not such a
+/// value), nothing appended.
+fn write_remembered(
+    m: &MaskColumn,
+    raw: &[u8],
+    scratch: &mut String,
+    out: &mut BytesMut,
+) -> Result<bool, MaskError> {
+    let textual = matches!(
+        m.oid,
+        TypeOid::TEXT | TypeOid::VARCHAR | TypeOid::BPCHAR | TypeOid::NAME
+    );
+    // A NUL is refused by the way of `apply`, as it always was.
+    if m.format != FormatCode::Text || !textual || raw.contains(&0) {
+        return Ok(false);
+    }
+    let input = match m.constraint {
+        TypeConstraint::PaddedChars(_) => without_trailing_spaces(raw),
+        _ => raw,
+    };
+    scratch.clear();
+    if !m.transform.recall_into(input, scratch) {
+        return Ok(false);
+    }
+    fit(m, scratch)?;
+    let len_at = out.len();
+    out.put_i32(0);
+    values::encode_into(m.format, m.oid, scratch, out).map_err(|e| fail(m, e.to_string()))?;
+    let len = i32::try_from(out.len() - len_at - 4)
+        .map_err(|_| fail(m, "the masked value is too long for a message".into()))?;
+    out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+    Ok(true)
+}
+
+/// `raw` without its trailing spaces, as `str::trim_end_matches(' ')` would leave it
+/// (a space is one byte in UTF-8 and never part of another character).
+fn without_trailing_spaces(raw: &[u8]) -> &[u8] {
+    let end = raw.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
+    &raw[..end]
+}
+
 /// Masks one non-null value in its format and appends it with its length (-1 when
 /// the transform gives NULL); the result is checked against the type and its
 /// modifier (padded for `char(n)`).
@@ -238,14 +287,23 @@ pub fn mask_text(
     else {
         return Ok(None);
     };
+    fit(m, &mut masked)?;
+    Ok(Some(masked))
+}
+
+/// Pads a masked value for `char(n)` and checks it against the column.
+fn fit(m: &MaskColumn, masked: &mut String) -> Result<(), MaskError> {
     if let TypeConstraint::PaddedChars(n) = m.constraint {
-        let len = masked.chars().count();
+        let len = if masked.is_ascii() {
+            masked.len()
+        } else {
+            masked.chars().count()
+        };
         masked.extend(std::iter::repeat_n(' ', (n as usize).saturating_sub(len)));
     }
     m.constraint
-        .check(m.oid, &masked)
-        .map_err(|e| fail(m, format!("the masked value does not fit its column: {e}")))?;
-    Ok(Some(masked))
+        .check(m.oid, masked)
+        .map_err(|e| fail(m, format!("the masked value does not fit its column: {e}")))
 }
 
 #[cfg(test)]
@@ -330,6 +388,76 @@ mod tests {
                 .is_err()
         );
         assert_eq!(&out[..], b"before");
+    }
+
+    fn memoized(transform: &str, oid: TypeOid, constraint: TypeConstraint) -> ColumnPlan {
+        let ColumnPlan::Mask(mut m) = masked(transform, oid, constraint) else {
+            unreachable!("masked() builds a masked column");
+        };
+        m.transform = Arc::new(crate::transform::memo::Memoized::new(m.transform, 64));
+        ColumnPlan::Mask(m)
+    }
+
+    fn written(plan: &RowPlan, values: &[Option<&[u8]>]) -> Result<BytesMut, MaskError> {
+        let mut out = BytesMut::new();
+        let mut tally = TransformTally::default();
+        plan.write(&frame(values), &mut out, &mut tally)?;
+        assert_eq!(tally.counts().iter().map(|(_, n)| n).sum::<u64>(), 1);
+        Ok(out)
+    }
+
+    #[test]
+    fn a_remembered_value_is_written_exactly_as_it_was_the_first_time() {
+        for (oid, constraint, value) in [
+            (
+                TypeOid::VARCHAR,
+                TypeConstraint::MaxChars(11),
+                &b"13812345678"[..],
+            ),
+            (TypeOid::TEXT, TypeConstraint::None, b"13812345678"),
+            (
+                TypeOid::BPCHAR,
+                TypeConstraint::PaddedChars(13),
+                b"13812345678  ",
+            ),
+        ] {
+            let plan = plan(vec![memoized("fpe_mobile", oid, constraint)]);
+            let first = written(&plan, &[Some(value)]).unwrap();
+            let again = written(&plan, &[Some(value)]).unwrap();
+            assert_eq!(first, again, "{oid}");
+            let unmemoized = self::plan(vec![masked("fpe_mobile", oid, constraint)]);
+            assert_eq!(
+                written(&unmemoized, &[Some(value)]).unwrap(),
+                first,
+                "{oid}"
+            );
+            if let TypeConstraint::PaddedChars(_) = constraint {
+                assert!(first.ends_with(b"  "), "char(n) is padded again");
+            }
+        }
+    }
+
+    #[test]
+    fn a_remembered_value_is_still_refused_where_it_does_not_fit_or_holds_a_nul() {
+        let wide = plan(vec![memoized(
+            "fpe_mobile",
+            TypeOid::TEXT,
+            TypeConstraint::None,
+        )]);
+        written(&wide, &[Some(b"13812345678")]).unwrap();
+        // The same transform instance (and memo) under a column too narrow for it.
+        let ColumnPlan::Mask(m) = &wide.columns()[0] else {
+            unreachable!()
+        };
+        let narrow = plan(vec![ColumnPlan::Mask(MaskColumn {
+            constraint: TypeConstraint::MaxChars(5),
+            oid: TypeOid::VARCHAR,
+            ..m.clone()
+        })]);
+        let err = written(&narrow, &[Some(b"13812345678")]).unwrap_err();
+        assert!(err.reason.contains("does not fit"), "{err}");
+        assert!(written(&wide, &[Some(b"138123\x00\x0045678")]).is_err());
+        assert!(written(&wide, &[Some(b"1381234\x005678")]).is_err());
     }
 
     #[test]
