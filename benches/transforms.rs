@@ -1,10 +1,16 @@
 //! Per-value cost of each transform (`apply`), built once through the registry as the
 //! gateways build them: one group for the FF1-based transforms, one for the others
-//! (tokens, masks, fakes, generalization, noise, date shift).
+//! (tokens, masks, fakes, generalization, noise, date shift); and the pseudonym memo's
+//! hit (`memo_hit`), on a working set small enough for the CPU caches and on one like
+//! `benches/pg_load.sh`'s (three fields of 20,000 customers, read in random order),
+//! where a hit costs what its reads from memory cost.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tuomin::demo::values;
 use tuomin::keys::{FieldKeys, KeyId, MasterKey};
 use tuomin::transform::{Context, TransformSpec};
 
@@ -105,6 +111,68 @@ fn nonfpe_benches(c: &mut Criterion) {
     bench_cases(c, "nonfpe_apply", NONFPE_CASES);
 }
 
+/// Three memoized FPE fields, each filled with `values` inputs, then read again in a
+/// fixed pseudo-random order through `recall_into` (the PostgreSQL gateway's hit).
+fn memo_benches(c: &mut Criterion) {
+    let master = MasterKey::from_bytes(KeyId(1), [7; 32]);
+    let mut group = c.benchmark_group("memo_hit");
+    for values in [1_000usize, 20_000] {
+        let fields: Vec<_> = [
+            ("fpe_mobile", "public.customers.mobile"),
+            ("fpe_cn_id", "public.customers.id_number"),
+            ("fpe_card", "public.cards.card_no"),
+        ]
+        .iter()
+        .map(|(name, field)| {
+            TransformSpec::from_parts(name, None)
+                .and_then(|spec| spec.build_memoized(FieldKeys::new(&master, "qa", field), 65_536))
+                .expect("bench transform builds")
+        })
+        .collect();
+        // The demo bank's generators: valid check digits, as in the benchmark database.
+        let mut rng = StdRng::seed_from_u64(7);
+        let inputs: Vec<[String; 3]> = (0..values)
+            .map(|_| {
+                let district = values::district(&mut rng).code;
+                let birth = values::birth_day(&mut rng);
+                [
+                    values::mobile(&mut rng),
+                    values::id_number(&mut rng, district, birth, false),
+                    values::card_number(&mut rng),
+                ]
+            })
+            .collect();
+        let ctx = Context { subject: None };
+        for row in &inputs {
+            for (transform, input) in fields.iter().zip(row) {
+                transform.apply(input, &ctx).expect("demo values are valid");
+            }
+        }
+        let mut order: Vec<usize> = (0..values).collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for i in (1..order.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            order.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let mut out = String::with_capacity(64);
+        let mut next = 0;
+        group.bench_function(format!("{values}_values_x3_fields"), |b| {
+            b.iter(|| {
+                let row = &inputs[order[next % values]];
+                next += 1;
+                for (transform, input) in fields.iter().zip(row) {
+                    out.clear();
+                    black_box(transform.recall_into(black_box(input.as_bytes()), &mut out));
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(fpe, fpe_benches);
 criterion_group!(nonfpe, nonfpe_benches);
-criterion_main!(fpe, nonfpe);
+criterion_group!(memo, memo_benches);
+criterion_main!(fpe, nonfpe, memo);
