@@ -305,3 +305,54 @@ fn a_failing_trail_in_best_effort_mode_goes_on_loudly() {
     assert!(!log.healthy());
     assert!(log.record(event(2)).is_ok());
 }
+
+#[test]
+fn after_a_key_rotation_each_record_is_sealed_under_the_version_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let k1 = MasterKey::from_bytes(KeyId(1), [9; 32]);
+    let k2 = MasterKey::from_bytes(KeyId(2), [8; 32]);
+    let config = AuditConfig {
+        sinks: vec![AuditSink::File {
+            path: path.clone(),
+            rotate_bytes: 1 << 20,
+        }],
+        mode: AuditMode::Required,
+        queue: 16,
+    };
+    let log = AuditLog::start(config, &audit_key(&k1)).unwrap();
+    let naming = |id: &str| AuditEvent {
+        key_id: id.into(),
+        ..event(1)
+    };
+    log.record(naming("k1")).unwrap();
+    // A reload that rotates the master key hands the new version over first.
+    log.use_key(&audit_key(&k2));
+    log.record(naming("k2")).unwrap();
+    // Served under the previous policy, recorded after the hand-over.
+    log.record(naming("k1")).unwrap();
+    // Names no version the writer holds: the newest.
+    log.record(naming("k9")).unwrap();
+    log.shutdown();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let named: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["key_id"].to_string())
+        .collect();
+    assert_eq!(named, [r#""k1""#, r#""k2""#, r#""k1""#, r#""k2""#]);
+    let by_version = |id: &str| match id {
+        "k1" => Some(audit_key(&k1).hmac_key()),
+        "k2" => Some(audit_key(&k2).hmac_key()),
+        _ => None,
+    };
+    let report = verify_files(std::slice::from_ref(&path), &by_version);
+    assert_eq!(report.problem, None);
+    assert_eq!(report.records, 4);
+    let one_key = verify_files(std::slice::from_ref(&path), &|_| {
+        Some(audit_key(&k1).hmac_key())
+    });
+    assert!(
+        one_key.problem.is_some(),
+        "the k2 records are not sealed under k1"
+    );
+}

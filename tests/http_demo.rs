@@ -276,3 +276,47 @@ fn curl_as_two_vendors_sees_two_views_and_no_c3() {
     );
     drop(env);
 }
+
+/// A reload that rotates the master key: requests served under the new policy leave
+/// records that name the new version and are sealed under it, and the trail verifies
+/// with the rotated policy's keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_reload_that_rotates_the_key_records_name_and_are_sealed_under_the_new_version() {
+    let env = demo_env(|t| t).await;
+    tuomin::keys::MasterKey::from_bytes(tuomin::keys::KeyId(2), [2; 32])
+        .write_new_file(&env.dir.path().join("k2.key"))
+        .unwrap();
+    let (status, before) = get(&env, "qa", "/api/customers/1").await;
+    assert_eq!(status, 200);
+    env.reload_with(|text| {
+        text.replacen(
+            "master_key_file = \"test.key\"\n",
+            "master_key_file = \"k2.key\"\nkey_id = 2\n",
+            1,
+        ) + "\n[[keys.previous]]\nkey_id = 1\nmaster_key_file = \"test.key\"\n"
+    })
+    .unwrap();
+    let (status, after) = get(&env, "qa", "/api/customers/1").await;
+    assert_eq!(status, 200);
+    assert_ne!(
+        before["contact"]["mobile"], after["contact"]["mobile"],
+        "the new version issues new pseudonyms"
+    );
+    assert_eq!(before["customer_id"], after["customer_id"]);
+    let mut lines = Vec::new();
+    for _ in 0..100 {
+        lines = env.audit_lines();
+        if lines.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let named: Vec<&str> = lines.iter().filter_map(|l| l["key_id"].as_str()).collect();
+    assert_eq!(named, ["k1", "k2"], "{lines:?}");
+    let policy = tuomin::config::load(&env.policy).unwrap();
+    let report = tuomin::audit::verify_files(&[env.dir.path().join("audit.jsonl")], &|id| {
+        policy.audit_key_for(id)
+    });
+    assert_eq!(report.problem, None);
+    assert_eq!(report.records, 2);
+}

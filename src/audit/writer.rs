@@ -91,6 +91,8 @@ pub struct AuditStats {
 enum Message {
     Event(Box<AuditEvent>),
     Flush(SyncSender<()>),
+    /// The audit key of a master key version that records may now name.
+    Key(String, hmac::Key),
 }
 
 /// The handle gateways record through. Cloning is cheap.
@@ -120,8 +122,7 @@ impl AuditLog {
         let (tx, rx) = sync_channel(config.queue.max(1));
         let shared = Arc::new(Shared::default());
         let writer = Writer {
-            key: key.hmac_key(),
-            key_id: key.key_id().to_string(),
+            keys: vec![(key.key_id().to_string(), key.hmac_key())],
             outputs,
             state,
             shared: Arc::clone(&shared),
@@ -158,6 +159,19 @@ impl AuditLog {
                     AuditMode::BestEffort => Ok(()),
                 }
             }
+        }
+    }
+
+    /// Lets records name the master key version of `key` (the audit key derived from
+    /// it): a reload that rotates the master key hands the new version over before its
+    /// policy serves anything, so each record is sealed under, and names, the version
+    /// its pseudonyms came from; records of requests served under the previous policy
+    /// keep naming theirs. The newest key handed over is the one a record that names
+    /// no known version gets.
+    pub fn use_key(&self, key: &SubKey) {
+        let message = Message::Key(key.key_id().to_string(), key.hmac_key());
+        if self.tx.send(message).is_err() {
+            tracing::error!("the audit writer is gone: the new key version cannot be used");
         }
     }
 
@@ -398,9 +412,10 @@ fn is_regular_file(path: &Path) -> bool {
 }
 
 struct Writer {
-    key: hmac::Key,
-    /// The master key version the audit key comes from, written into every record.
-    key_id: String,
+    /// Audit keys by master key version (as records name it), the newest last. A record
+    /// is sealed with the key of the version it names (the one its pseudonyms came
+    /// from, set by the gateway); one naming no version held gets the newest.
+    keys: Vec<(String, hmac::Key)>,
     outputs: Vec<Output>,
     state: ChainState,
     shared: Arc<Shared>,
@@ -425,6 +440,10 @@ impl Writer {
                             batch += 1;
                         }
                         self.shared.queued.fetch_sub(1, Ordering::Relaxed);
+                    }
+                    Message::Key(id, key) => {
+                        self.keys.retain(|(held, _)| *held != id);
+                        self.keys.push((id, key));
                     }
                     Message::Flush(done) => {
                         self.flush(std::mem::take(&mut batch));
@@ -462,13 +481,23 @@ impl Writer {
 
     /// Seals `event` into the chain and buffers it; false when that failed.
     fn write(&mut self, mut event: AuditEvent) -> bool {
-        event.key_id = self.key_id.clone();
+        let key = match self.keys.iter().find(|(id, _)| *id == event.key_id) {
+            Some((_, key)) => key,
+            None => {
+                let Some((id, key)) = self.keys.last() else {
+                    fail(&self.shared, "the audit writer holds no key");
+                    return false;
+                };
+                event.key_id = id.clone();
+                key
+            }
+        };
         let record = AuditRecord {
             seq: self.state.seq + 1,
             event,
             prev: std::mem::take(&mut self.state.prev),
         };
-        let sealed = seal_into(&self.key, &record, &mut self.line).map_err(|e| e.to_string());
+        let sealed = seal_into(key, &record, &mut self.line).map_err(|e| e.to_string());
         let written = sealed.and_then(|mac| {
             for output in &mut self.outputs {
                 output.write_line(&self.line).map_err(|e| e.to_string())?;

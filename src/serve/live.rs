@@ -11,6 +11,7 @@ use arc_swap::ArcSwap;
 
 use super::registry::Registry;
 use crate::admin::Metrics;
+use crate::audit::AuditLog;
 use crate::config::PolicyErrors;
 use crate::policy::Policy;
 
@@ -64,10 +65,17 @@ pub struct Live {
     pub registry: Arc<Registry>,
     pub metrics: Arc<Metrics>,
     listeners: std::sync::Mutex<Vec<Box<dyn Listener>>>,
+    /// The audit trail, told the key version of each policy before it serves.
+    audit: Option<AuditLog>,
 }
 
 impl Live {
-    pub fn new(path: &Path, policy: Arc<Policy>, metrics: Arc<Metrics>) -> Live {
+    pub fn new(
+        path: &Path,
+        policy: Arc<Policy>,
+        metrics: Arc<Metrics>,
+        audit: Option<AuditLog>,
+    ) -> Live {
         metrics.policy_loaded(&policy.version);
         Live {
             path: path.to_owned(),
@@ -75,6 +83,7 @@ impl Live {
             registry: Arc::new(Registry::default()),
             metrics,
             listeners: std::sync::Mutex::new(Vec::new()),
+            audit,
         }
     }
 
@@ -128,6 +137,10 @@ impl Live {
                     message,
                 })?;
             commits.push(commit);
+        }
+        // Before the new policy serves: its records name (and are sealed under) its key.
+        if let Some(audit) = &self.audit {
+            audit.use_key(&policy.audit_key());
         }
         for commit in commits {
             commit();

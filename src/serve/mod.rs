@@ -103,7 +103,12 @@ pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, Stri
         }
     };
     let metrics = Arc::new(Metrics::new(audit.clone()));
-    let live = Arc::new(Live::new(config, policy.clone(), metrics.clone()));
+    let live = Arc::new(Live::new(
+        config,
+        policy.clone(),
+        metrics.clone(),
+        audit.clone(),
+    ));
     let check_upstream = policy.postgres.is_some() && policy.admin.is_some();
     let readiness = Arc::new(Readiness::new(&names, check_upstream, audit.clone()));
     let (stop, stop_rx) = watch::channel(false);
