@@ -207,14 +207,7 @@ async fn every_request_leaves_one_audit_record_naming_fields_and_decision() {
     get(&env, "vendor_collections", "/api/customers?limit=3").await;
     get(&env, "offshore_hq", "/api/customers/1").await;
     get(&env, "qa", "/nowhere").await;
-    let mut lines = Vec::new();
-    for _ in 0..50 {
-        lines = env.audit_lines();
-        if lines.len() >= 3 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let lines = env.audit_lines_at_least(3).await;
     let http: Vec<&Value> = lines.iter().filter(|l| l["channel"] == "http").collect();
     assert_eq!(http.len(), 3, "{lines:?}");
     let masked = http[0];
@@ -303,14 +296,7 @@ async fn after_a_reload_that_rotates_the_key_records_name_and_are_sealed_under_t
         "the new version issues new pseudonyms"
     );
     assert_eq!(before["customer_id"], after["customer_id"]);
-    let mut lines = Vec::new();
-    for _ in 0..100 {
-        lines = env.audit_lines();
-        if lines.len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let lines = env.audit_lines_at_least(2).await;
     let named: Vec<&str> = lines.iter().filter_map(|l| l["key_id"].as_str()).collect();
     assert_eq!(named, ["k1", "k2"], "{lines:?}");
     let policy = tuomin::config::load(&env.policy).unwrap();

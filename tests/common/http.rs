@@ -47,6 +47,20 @@ impl Env {
             .map_err(|e| e.to_string())
     }
 
+    /// The audit records, once at least `n` are written (the writer batches them;
+    /// waits up to two seconds, then returns what there is).
+    pub async fn audit_lines_at_least(&self, n: usize) -> Vec<serde_json::Value> {
+        let mut lines = Vec::new();
+        for _ in 0..100 {
+            lines = self.audit_lines();
+            if lines.len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        lines
+    }
+
     pub fn audit_lines(&self) -> Vec<serde_json::Value> {
         let path = self.dir.path().join("audit.jsonl");
         let text = std::fs::read_to_string(path).unwrap_or_default();
