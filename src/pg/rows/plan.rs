@@ -212,12 +212,8 @@ fn write_remembered(
     scratch: &mut String,
     out: &mut BytesMut,
 ) -> Result<bool, MaskError> {
-    let textual = matches!(
-        m.oid,
-        TypeOid::TEXT | TypeOid::VARCHAR | TypeOid::BPCHAR | TypeOid::NAME
-    );
     // A NUL is refused by the way of `apply`, as it always was.
-    if m.format != FormatCode::Text || !textual || raw.contains(&0) {
+    if m.format != FormatCode::Text || !m.oid.is_textual() || raw.contains(&0) {
         return Ok(false);
     }
     let input = match m.constraint {
@@ -229,12 +225,7 @@ fn write_remembered(
         return Ok(false);
     }
     fit(m, scratch)?;
-    let len_at = out.len();
-    out.put_i32(0);
-    values::encode_into(m.format, m.oid, scratch, out).map_err(|e| fail(m, e.to_string()))?;
-    let len = i32::try_from(out.len() - len_at - 4)
-        .map_err(|_| fail(m, "the masked value is too long for a message".into()))?;
-    out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+    put_masked(m, scratch, out)?;
     Ok(true)
 }
 
@@ -259,9 +250,14 @@ fn write_masked_value(
         out.put_i32(-1);
         return Ok(());
     };
+    put_masked(m, &masked, out)
+}
+
+/// Appends a masked value, written in the column's format, with its `Int32` length.
+fn put_masked(m: &MaskColumn, masked: &str, out: &mut BytesMut) -> Result<(), MaskError> {
     let len_at = out.len();
     out.put_i32(0);
-    values::encode_into(m.format, m.oid, &masked, out).map_err(|e| fail(m, e.to_string()))?;
+    values::encode_into(m.format, m.oid, masked, out).map_err(|e| fail(m, e.to_string()))?;
     let len = i32::try_from(out.len() - len_at - 4)
         .map_err(|_| fail(m, "the masked value is too long for a message".into()))?;
     out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());

@@ -162,11 +162,7 @@ pub fn encode_into(
     text: &str,
     out: &mut BytesMut,
 ) -> Result<(), ValueError> {
-    let textual = matches!(
-        oid,
-        TypeOid::TEXT | TypeOid::VARCHAR | TypeOid::BPCHAR | TypeOid::NAME
-    );
-    if textual || (format == FormatCode::Text && !oid.is_supported()) {
+    if oid.is_textual() || (format == FormatCode::Text && !oid.is_supported()) {
         if text.contains('\0') {
             return Err(ValueError::text(oid, "contains a NUL"));
         }

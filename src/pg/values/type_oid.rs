@@ -91,6 +91,15 @@ impl TypeOid {
         })
     }
 
+    /// Whether values of this type are plain text in either format (`text`,
+    /// `varchar`, `bpchar`, `name`).
+    pub fn is_textual(self) -> bool {
+        matches!(
+            self,
+            TypeOid::TEXT | TypeOid::VARCHAR | TypeOid::BPCHAR | TypeOid::NAME
+        )
+    }
+
     /// Whether the binary codecs support this type.
     pub fn is_supported(self) -> bool {
         self.name().is_some()
