@@ -419,7 +419,14 @@ mod tests {
         ] {
             let plan = plan(vec![memoized("fpe_mobile", oid, constraint)]);
             let first = written(&plan, &[Some(value)]).unwrap();
+            // Remembered now, so the second row is written from the value's bytes.
+            let ColumnPlan::Mask(m) = &plan.columns()[0] else {
+                unreachable!()
+            };
+            let mut recalled = String::new();
+            assert!(m.transform.recall_into(b"13812345678", &mut recalled));
             let again = written(&plan, &[Some(value)]).unwrap();
+            assert!(first.windows(11).any(|w| w == recalled.as_bytes()), "{oid}");
             assert_eq!(first, again, "{oid}");
             let unmemoized = self::plan(vec![masked("fpe_mobile", oid, constraint)]);
             assert_eq!(
