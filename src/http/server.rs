@@ -112,15 +112,21 @@ impl HttpServer {
                 active: active.clone(),
             };
             active.fetch_add(1, Ordering::SeqCst);
-            let Ok(stream) = stream.into_std() else {
-                active.fetch_sub(1, Ordering::SeqCst);
-                continue;
+            let stream = match stream.into_std() {
+                Ok(stream) => stream,
+                Err(e) => {
+                    tracing::warn!(error = %e, "http: cannot hand a connection over");
+                    active.fetch_sub(1, Ordering::SeqCst);
+                    continue;
+                }
             };
             threads.spawn(async move {
-                if let Ok(stream) = TcpStream::from_std(stream) {
-                    conn.serve(stream, peer).await;
-                } else {
-                    conn.active.fetch_sub(1, Ordering::SeqCst);
+                match TcpStream::from_std(stream) {
+                    Ok(stream) => conn.serve(stream, peer).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "http: cannot register a connection");
+                        conn.active.fetch_sub(1, Ordering::SeqCst);
+                    }
                 }
                 drop(permit);
             });

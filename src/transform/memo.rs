@@ -1,7 +1,9 @@
 //! A bounded memo of one format-preserving transform's outputs, so a value seen again
 //! (test suites and dashboards re-read the same rows; vendors re-fetch the same
 //! records) is not encrypted again: FF1 costs thousands of instructions per value, a
-//! memo hit about a hundred.
+//! memo hit a few hundred (the keyed hash, the lookup) — plus the memory reads, which
+//! dominate once a memo outgrows the CPU caches (`cargo bench --bench transforms --
+//! memo_hit`: ~35 ns per value with 3,000 pseudonyms held, 115–210 ns with 60,000).
 //!
 //! What it holds: for each remembered input, a 128-bit keyed hash of it (SipHash-1-3
 //! under a key drawn at random for this memo, never written anywhere) and the

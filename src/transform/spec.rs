@@ -473,34 +473,25 @@ impl TransformSpec {
         Some(size)
     }
 
-    /// Builds the ready transform for one field, with its keys. Ciphers and HMAC keys
-    /// are built here, once, not per value.
     /// [`TransformSpec::build`], with a memo of up to `entries` outputs for the
-    /// format-preserving transforms (their output depends on the input alone; see
-    /// [`super::memo`]). `entries = 0`: no memo.
+    /// FF1-based transforms (those with an [`Self::ff1_domain`]: their output depends
+    /// on the input alone, and encrypting is what costs; see [`super::memo`]).
+    /// `entries = 0`: no memo.
     pub fn build_memoized(
         &self,
         keys: FieldKeys<'_>,
         entries: usize,
     ) -> Result<Arc<dyn Transform>, BuildError> {
         let transform = self.build(keys)?;
-        let fpe = matches!(
-            self,
-            TransformSpec::Ff1(_)
-                | TransformSpec::FpeCard(_)
-                | TransformSpec::FpeCnId(_)
-                | TransformSpec::FpeMobile(_)
-                | TransformSpec::FpeUscc(_)
-                | TransformSpec::FpeEmail(_)
-                | TransformSpec::FpeAccount(_)
-        );
-        Ok(if fpe && entries > 0 {
+        Ok(if self.ff1_domain().is_some() && entries > 0 {
             Arc::new(super::memo::Memoized::new(transform, entries))
         } else {
             transform
         })
     }
 
+    /// Builds the ready transform for one field, with its keys. Ciphers and HMAC keys
+    /// are built here, once, not per value.
     pub fn build(&self, keys: FieldKeys<'_>) -> Result<Arc<dyn Transform>, BuildError> {
         use super::{address, date_shift, fake, generalize, mask, name, noise, token};
         match self {
@@ -552,6 +543,24 @@ mod fpe_tests {
         assert!(s.ff1_domain() < Some(ff1::MIN_DOMAIN));
         let master = MasterKey::from_bytes(KeyId(1), [0; 32]);
         assert!(s.build(FieldKeys::new(&master, "qa", "d")).is_err());
+    }
+
+    #[test]
+    fn only_ff1_based_transforms_get_a_memo_and_only_when_it_has_room() {
+        let master = MasterKey::from_bytes(KeyId(1), [0; 32]);
+        let ctx = crate::transform::Context { subject: None };
+        let remembers = |name: &str, input: &str, entries: usize| {
+            let t = spec(name, "")
+                .build_memoized(FieldKeys::new(&master, "qa", "d"), entries)
+                .unwrap();
+            t.apply(input, &ctx).unwrap();
+            t.recall_into(input.as_bytes(), &mut String::new())
+        };
+        assert!(remembers("fpe_mobile", "13812345678", 16));
+        assert!(remembers("fpe_card", "6222020200112233446", 16));
+        assert!(!remembers("fpe_mobile", "13812345678", 0));
+        assert!(!remembers("token", "13812345678", 16));
+        assert!(!remembers("mask", "13812345678", 16));
     }
 
     #[test]
