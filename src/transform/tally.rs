@@ -17,7 +17,10 @@ impl TransformTally {
 
     /// Counts `n` values through `transform`.
     pub fn add_n(&mut self, transform: &'static str, n: u64) {
-        match self.counts.iter_mut().find(|(name, _)| *name == transform) {
+        // Names are static strings: the same name is almost always the same pointer,
+        // compared before the bytes.
+        let same = |name: &&str| std::ptr::eq(*name, transform) || *name == transform;
+        match self.counts.iter_mut().find(|(name, _)| same(name)) {
             Some((_, count)) => *count += n,
             None => self.counts.push((transform, n)),
         }

@@ -80,14 +80,16 @@ impl CatalogCache {
         {
             return Ok(s);
         }
-        self.reload(db, &entry, None).await
+        // Boxed, as below: a reload's state (a whole upstream session) would otherwise
+        // be part of the future of every caller, built and moved per message.
+        Box::pin(self.reload(db, &entry, None)).await
     }
 
     /// A snapshot newer than `older`, for a table OID `older` did not know (reloaded
     /// at most every half second).
     pub async fn after_miss(&self, db: &str, older: &Snapshot) -> Result<Arc<Snapshot>, PgError> {
         let entry = self.entry(db);
-        self.reload(db, &entry, Some(older.loaded)).await
+        Box::pin(self.reload(db, &entry, Some(older.loaded))).await
     }
 
     async fn reload(

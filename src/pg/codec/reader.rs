@@ -119,6 +119,20 @@ impl<'a> Reader<'a> {
         Ok(Some(start..start + n))
     }
 
+    /// A length-prefixed value as a slice of the buffer (`None` for NULL): the same
+    /// checks as [`Reader::nullable`].
+    pub fn nullable_bytes(&mut self) -> Result<Option<&'a [u8]>, DecodeError> {
+        let len = self.i32()?;
+        if len == -1 {
+            return Ok(None);
+        }
+        let n = usize::try_from(len).map_err(|_| DecodeError::Negative {
+            what: "value length",
+            value: len.into(),
+        })?;
+        self.bytes(n).map(Some)
+    }
+
     /// Fails unless the whole body has been read.
     pub fn finish(&self) -> Result<(), DecodeError> {
         match self.remaining() {

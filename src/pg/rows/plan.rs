@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use bytes::{BufMut, BytesMut};
-use smallvec::SmallVec;
 
 use crate::audit::AuditField;
 use crate::pg::codec::backend::DataRow;
+use crate::pg::codec::backend::data_row::RowValues;
 use crate::pg::codec::{BackendTag, FormatCode, Frame};
 use crate::pg::values::{self, TypeConstraint, TypeOid};
 use crate::transform::{Context, Transform, TransformTally};
@@ -89,56 +89,59 @@ impl RowPlan {
     }
 
     /// Executes the plan on one DataRow frame and appends the resulting message to
-    /// `out`; each value transformed is counted in `tally`. On error nothing is
+    /// `out`; each value transformed is counted in `tally`. `scratch` is a buffer the
+    /// caller keeps across rows (its content is not kept). On error nothing is
     /// appended: the row never leaves half masked.
     pub fn write(
         &self,
         frame: &Frame,
         out: &mut BytesMut,
         tally: &mut TransformTally,
+        scratch: &mut String,
     ) -> Result<(), MaskError> {
         if !self.masked {
             out.extend_from_slice(frame.as_bytes());
             return Ok(());
         }
         let before = out.len();
-        let result = self.write_masked(frame, out, tally);
+        let result = self.write_masked(frame, out, tally, scratch);
         if result.is_err() {
             out.truncate(before);
         }
         result
     }
 
+    #[inline(never)]
     fn write_masked(
         &self,
         frame: &Frame,
         out: &mut BytesMut,
         tally: &mut TransformTally,
+        scratch: &mut String,
     ) -> Result<(), MaskError> {
         let row_error = |reason: String| MaskError {
             source_column: "row".into(),
             reason,
         };
-        let row = DataRow::decode(&frame.body())
+        let body = frame.as_bytes().get(5..).unwrap_or_default();
+        let mut values = RowValues::new();
+        DataRow::split_body(body, &mut values)
             .map_err(|e| row_error(format!("malformed DataRow from the upstream: {e}")))?;
-        let values: SmallVec<[Option<&[u8]>; 16]> = row.slices().collect();
         if values.len() != self.columns.len() {
             return Err(row_error("the row does not match its description".into()));
         }
-        // Masked values of this row are assembled here, one allocation for the row.
-        let mut scratch = String::with_capacity(64);
         out.reserve(frame.as_bytes().len() + 16 * values.len());
         out.put_u8(BackendTag::DataRow.into());
         let len_at = out.len();
         out.put_i32(0);
-        // The count fits: the upstream's row had it (checked by `DataRow::decode`).
+        // The count fits: the upstream's row had it (checked by `split_body`).
         out.put_i16(values.len() as i16);
         for (plan, value) in self.columns.iter().zip(&values) {
             match (plan, value) {
                 (_, None) => out.put_i32(-1),
                 (ColumnPlan::Pass, Some(raw)) => put_value(out, raw)?,
                 (ColumnPlan::Mask(m), Some(raw)) => {
-                    if !write_remembered(m, raw, &mut scratch, out)? {
+                    if !write_remembered(m, raw, scratch, out)? {
                         let subject = self.subject_text(m, &values)?;
                         write_masked_value(m, raw, subject.as_deref(), out)?;
                     }
@@ -213,7 +216,7 @@ fn write_remembered(
     out: &mut BytesMut,
 ) -> Result<bool, MaskError> {
     // A NUL is refused by the way of `apply`, as it always was.
-    if m.format != FormatCode::Text || !m.oid.is_textual() || raw.contains(&0) {
+    if m.format != FormatCode::Text || !m.oid.is_textual() || values::has_nul(raw) {
         return Ok(false);
     }
     let input = match m.constraint {
@@ -295,7 +298,10 @@ fn fit(m: &MaskColumn, masked: &mut String) -> Result<(), MaskError> {
         } else {
             masked.chars().count()
         };
-        masked.extend(std::iter::repeat_n(' ', (n as usize).saturating_sub(len)));
+        let pad = (n as usize).saturating_sub(len);
+        if pad > 0 {
+            masked.extend(std::iter::repeat_n(' ', pad));
+        }
     }
     m.constraint
         .check(m.oid, masked)
@@ -346,8 +352,13 @@ mod tests {
         ]);
         let mut out = BytesMut::from(&b"before"[..]);
         let row = frame(&[Some(b"42"), Some(b"13812345678"), None]);
-        plan.write(&row, &mut out, &mut TransformTally::default())
-            .unwrap();
+        plan.write(
+            &row,
+            &mut out,
+            &mut TransformTally::default(),
+            &mut String::new(),
+        )
+        .unwrap();
         let mut written = out.split_off(6);
         assert_eq!(&out[..], b"before");
         let message = split_message(&mut written, &FrameLimits::BACKEND)
@@ -373,15 +384,25 @@ mod tests {
         let mut out = BytesMut::from(&b"before"[..]);
         let row = frame(&[Some(b"42"), Some(b"not a mobile")]);
         let err = plan
-            .write(&row, &mut out, &mut TransformTally::default())
+            .write(
+                &row,
+                &mut out,
+                &mut TransformTally::default(),
+                &mut String::new(),
+            )
             .unwrap_err();
         assert_eq!(err.source_column, "public.t.fpe_mobile");
         assert!(!err.to_string().contains("not a mobile"));
         assert_eq!(&out[..], b"before");
         let too_short = frame(&[Some(b"42")]);
         assert!(
-            plan.write(&too_short, &mut out, &mut TransformTally::default())
-                .is_err()
+            plan.write(
+                &too_short,
+                &mut out,
+                &mut TransformTally::default(),
+                &mut String::new()
+            )
+            .is_err()
         );
         assert_eq!(&out[..], b"before");
     }
@@ -397,7 +418,7 @@ mod tests {
     fn written(plan: &RowPlan, values: &[Option<&[u8]>]) -> Result<BytesMut, MaskError> {
         let mut out = BytesMut::new();
         let mut tally = TransformTally::default();
-        plan.write(&frame(values), &mut out, &mut tally)?;
+        plan.write(&frame(values), &mut out, &mut tally, &mut String::new())?;
         assert_eq!(tally.counts().iter().map(|(_, n)| n).sum::<u64>(), 1);
         Ok(out)
     }
@@ -468,7 +489,12 @@ mod tests {
         let row = frame(&[Some(b"42"), None]);
         let mut out = BytesMut::new();
         plan(vec![ColumnPlan::Pass, ColumnPlan::Pass])
-            .write(&row, &mut out, &mut TransformTally::default())
+            .write(
+                &row,
+                &mut out,
+                &mut TransformTally::default(),
+                &mut String::new(),
+            )
             .unwrap();
         assert_eq!(&out[..], &row.as_bytes()[..]);
     }

@@ -59,6 +59,8 @@ pub struct ServerPump {
     tally: TransformTally,
     /// The plans built so far, for the next result of the same shape.
     plans: PlanCache,
+    /// Where masked values are assembled, kept across rows.
+    scratch: String,
 }
 
 fn refusal(message: impl Into<String>) -> ErrorResponse {
@@ -89,6 +91,7 @@ impl ServerPump {
             statement: 0,
             tally: TransformTally::default(),
             plans: PlanCache::default(),
+            scratch: String::with_capacity(64),
         }
     }
 
@@ -109,6 +112,8 @@ impl ServerPump {
                 return Err(e);
             }
             if self.client_gone {
+                // The client pump ended the session: what is owed, then its error.
+                client.write_all(&self.out).await?;
                 return Ok(());
             }
             if !self.out.is_empty() {
@@ -139,9 +144,26 @@ impl ServerPump {
                         client.write_all(&self.out).await?;
                         return Err(e);
                     }
+                    // Expectations are taken in before each frame, so a synthetic reply
+                    // now at the front goes out before the upstream's next reply. Within
+                    // a run of DataRows the front cannot change (only the message that
+                    // ends the result pops it): the check is skipped there.
+                    let mut in_rows = false;
                     while let Some(frame) = upstream.try_next().map_err(|e| PgError::UpstreamProtocol(e.to_string()))? {
-                        self.drain_and_emit()?;
-                        self.handle(frame).await?;
+                        let row = frame.raw_tag() == b'D';
+                        if !(row && in_rows) {
+                            self.drain_and_emit()?;
+                            if self.client_gone {
+                                break;
+                            }
+                        }
+                        in_rows = row;
+                        // Rows are handled here, without building `handle`'s future.
+                        if row && !self.queue.discarding() {
+                            self.data_row(frame)?;
+                        } else {
+                            self.handle(frame).await?;
+                        }
                     }
                 }
             }
@@ -270,7 +292,9 @@ impl ServerPump {
                     self.forward(&frame);
                 }
             }
-            b'T' => self.row_description(frame).await?,
+            // Boxed: planning awaits the catalog, and its state in `handle`'s own
+            // future made every message's future kilobytes to build and move.
+            b'T' => Box::pin(self.row_description(frame)).await?,
             b'D' => self.data_row(frame)?,
             b'C' => self.command_complete(&frame)?,
             b's' | b'I' => {
@@ -548,7 +572,7 @@ impl ServerPump {
         let Some(plan) = self.plan.clone() else {
             return self.refuse("rows arrived without a description; refused".into());
         };
-        match plan.write(&frame, &mut self.out, &mut self.tally) {
+        match plan.write(&frame, &mut self.out, &mut self.tally, &mut self.scratch) {
             Ok(()) => {
                 self.rows += 1;
                 Ok(())

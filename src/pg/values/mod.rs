@@ -24,6 +24,8 @@ pub mod textual;
 pub mod type_oid;
 pub mod uuid;
 
+pub use textual::has_nul;
+
 #[cfg(test)]
 mod fixtures;
 
@@ -114,7 +116,7 @@ pub fn decode_binary(oid: TypeOid, raw: &[u8]) -> Result<String, ValueError> {
 pub fn encode_binary(oid: TypeOid, text: &str) -> Result<Bytes, ValueError> {
     let raw = match oid {
         TypeOid::TEXT | TypeOid::VARCHAR | TypeOid::BPCHAR | TypeOid::NAME => {
-            if text.contains('\0') {
+            if textual::has_nul(text.as_bytes()) {
                 return Err(ValueError::text(oid, "contains a NUL"));
             }
             return Ok(Bytes::copy_from_slice(text.as_bytes()));
@@ -148,7 +150,7 @@ pub fn decode_text(oid: TypeOid, raw: &[u8]) -> Result<&str, ValueError> {
 pub fn encode_text(oid: TypeOid, text: &str) -> Result<Bytes, ValueError> {
     if oid.is_supported() {
         encode_binary(oid, text)?;
-    } else if text.contains('\0') {
+    } else if textual::has_nul(text.as_bytes()) {
         return Err(ValueError::text(oid, "contains a NUL"));
     }
     Ok(Bytes::copy_from_slice(text.as_bytes()))
@@ -163,7 +165,7 @@ pub fn encode_into(
     out: &mut BytesMut,
 ) -> Result<(), ValueError> {
     if oid.is_textual() || (format == FormatCode::Text && !oid.is_supported()) {
-        if text.contains('\0') {
+        if textual::has_nul(text.as_bytes()) {
             return Err(ValueError::text(oid, "contains a NUL"));
         }
         out.extend_from_slice(text.as_bytes());

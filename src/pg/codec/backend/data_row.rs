@@ -7,8 +7,12 @@
 use std::fmt;
 
 use bytes::{Bytes, BytesMut};
+use smallvec::SmallVec;
 
 use crate::pg::codec::{BackendTag, DecodeError, EncodeError, Reader, write_message};
+
+/// A row's values as slices of its message (`None` for NULL).
+pub type RowValues<'a> = SmallVec<[Option<&'a [u8]>; 16]>;
 
 /// DataRow. `Debug` shows only the column count and size, never values.
 #[derive(Clone, PartialEq, Eq)]
@@ -94,6 +98,20 @@ impl DataRow {
         })
     }
 
+    /// The values of a DataRow body (`None` for NULL) into `values` (cleared first),
+    /// read and checked in one pass without touching reference counts — the masking
+    /// hot path; the same layout errors as [`DataRow::decode`].
+    pub fn split_body<'b>(body: &'b [u8], values: &mut RowValues<'b>) -> Result<(), DecodeError> {
+        values.clear();
+        let mut r = Reader::new(body);
+        let columns = r.count("column count")?;
+        values.reserve(columns);
+        for _ in 0..columns {
+            values.push(r.nullable_bytes()?);
+        }
+        r.finish()
+    }
+
     /// Appends the message to `buf`.
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         write_message(buf, Some(Self::TAG.into()), |w| {
@@ -147,6 +165,32 @@ mod tests {
     fn data_row_whose_value_overruns_the_body_is_refused() {
         let body = Bytes::from_static(b"\0\x01\0\0\0\x09abc");
         assert!(DataRow::decode(&body).is_err());
+        assert!(DataRow::split_body(&body, &mut RowValues::new()).is_err());
+    }
+
+    #[test]
+    fn split_body_reads_what_decode_reads_and_refuses_what_it_refuses() {
+        let row = DataRow::from_values([Some(&b"abc"[..]), None, Some(b"")]).unwrap();
+        let mut values = RowValues::new();
+        values.push(Some(b"stale"));
+        DataRow::split_body(&row.body, &mut values).unwrap();
+        assert_eq!(values.to_vec(), row.slices().collect::<Vec<_>>());
+        assert_eq!(values.as_slice(), [Some(&b"abc"[..]), None, Some(&b""[..])]);
+        for bad in [
+            &b""[..],
+            b"\0\x01",
+            b"\xff\xff",
+            b"\0\x01\xff\xff\xff\xfe",
+            b"\0\x01\0\0\0\x01ab",
+            b"\0\x02\0\0\0\x01a",
+        ] {
+            assert_eq!(
+                DataRow::split_body(bad, &mut values).is_err(),
+                DataRow::decode(&Bytes::copy_from_slice(bad)).is_err(),
+                "{bad:?}"
+            );
+            assert!(DataRow::split_body(bad, &mut values).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
