@@ -7,6 +7,9 @@
 # Loopback only, bounded duration; throwaway nginx and tuomin under a temp dir.
 # Needs: wrk, nginx (apt-get install -y wrk nginx), a release build of tuomin.
 # Usage: benches/http_load.sh [seconds per run, default 10] [connections, default 32]
+# B_BIN=path [ROUNDS=3]: a paired before/after instead of the table: a second gateway of
+# that build beside the first (same policy), and ROUNDS rounds of (b), then (d) on each
+# build, side by side (the machine's speed drifts between sittings; pairs show a change).
 set -euo pipefail
 
 DURATION="${1:-10}"
@@ -127,8 +130,19 @@ TOML
 TUOMIN_LOG=warn "$TUOMIN" serve --config "$WORK/policy.toml" 2>"$WORK/tuomin.log" &
 PIDS+=($!)
 TUOMIN_PID=$!
+GATEWAYS=("$GW")
+if [ -n "${B_BIN:-}" ]; then
+  GW_B=$(free_port)
+  mkdir -p "$WORK/b"
+  cp "$WORK/bench.key" "$WORK/b/"
+  sed -e "s#127.0.0.1:$GW\"#127.0.0.1:$GW_B\"#" "$WORK/policy.toml" > "$WORK/b/policy.toml"
+  TUOMIN_LOG=warn "$B_BIN" serve --config "$WORK/b/policy.toml" 2>"$WORK/tuomin-b.log" &
+  PIDS+=($!)
+  TUOMIN_B_PID=$!
+  GATEWAYS+=("$GW_B")
+fi
 
-for port in $UP $NGX $GW; do
+for port in $UP $NGX "${GATEWAYS[@]}"; do
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 echo "--- one masked response (d):"
@@ -177,6 +191,23 @@ if [ "${LATENCY:-0}" = 1 ]; then
   for label in c d; do
     url="http://127.0.0.1:$GW/bin/customer"; [ $label = d ] && url="http://127.0.0.1:$GW/json/customer"
     echo "$label (one connection):"; wrk -t1 -c1 -d"${DURATION}s" -H "x-api-key: $KEY" "$url" | grep -E "Latency|Requests/sec"
+  done
+  exit 0
+fi
+if [ -n "${B_BIN:-}" ]; then
+  echo "--- paired: (d) on $TUOMIN (A) and on $B_BIN (B), wrk -t2 -c$CONNS -d${DURATION}s"
+  echo "| round | (b) requests/s | A (d)/(b) | A CPU µs/req | B (d)/(b) | B CPU µs/req |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for round in $(seq "${ROUNDS:-3}"); do
+    B=$(run b "http://127.0.0.1:$NGX/json/customer")
+    DA=$(run d "http://127.0.0.1:$GW/json/customer" "x-api-key: $KEY")
+    DB=$(TUOMIN_PID=$TUOMIN_B_PID run d "http://127.0.0.1:$GW_B/json/customer" "x-api-key: $KEY")
+    python3 - "$round" "$B" "$DA" "$DB" <<'PY'
+import sys
+b, a, o = (r.split() for r in sys.argv[2:])
+share = lambda r: f"{float(r[1]) / float(b[1]):.2f} | {float(r[4]) * 1e6 / float(r[5]):.1f}"
+print(f"| {sys.argv[1]} | {float(b[1]):,.0f} | {share(a)} | {share(o)} |")
+PY
   done
   exit 0
 fi

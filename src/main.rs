@@ -6,6 +6,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use tuomin::cli;
+
+/// The gateway's allocator (why: Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tuomin::report::render::ReportFormat;
 use tuomin::staticmask::Format;
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Paired before/after of two tuomin builds (not a test): one PostgreSQL cluster, both
+# builds serving the masking policy of benches/pg_load.sh (consumer `qa`, three FF1
+# columns) on two ports, pgbench (4 clients) alternating between them ROUNDS times;
+# prints TPS and tuomin's CPU per transaction (user + system, /proc) for each run.
+# On a shared machine whose speed drifts by ±20 % between sittings, only runs taken
+# side by side like this tell a change of a few percent from the drift.
+#
+#   A=target-old/release/tuomin B=target/release/tuomin bash benches/pg_ab.sh
+#   A=... B=... SCRIPT=point MODE=simple ROUNDS=6 DURATION=5 CUSTOMERS=20000 bash benches/pg_ab.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${A:?A=path of the first build}" "${B:?B=path of the second build}"
+CUSTOMERS=${CUSTOMERS:-20000}
+TUOMIN_BIN=$A
+source benches/pg_bench_env.sh
+pg_bench_setup >/dev/null 2>&1
+PORT_A=$MASK_PORT
+PORT_B=$(free_port)
+sed -e "s#^listen = \"127.0.0.1:$MASK_PORT\"#listen = \"127.0.0.1:$PORT_B\"#" \
+    -e "/^\[http\]/,/^\[\[http.routes\]\]/s#^listen = .*#listen = \"127.0.0.1:$(free_port)\"#" \
+    "$WORK/mask.toml" > "$WORK/mask-b.toml"
+RUST_LOG=warn "$(realpath "$B")" serve --config "$WORK/mask-b.toml" 2>"$WORK/mask-b.log" & PIDS+=($!)
+sleep 2
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+pid_on() { ss -ltnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
+HZ=$(getconf CLK_TCK)
+run() { # label port
+  local pid before after out tps txns
+  pid=$(pid_on "$2")
+  before=$(ticks "$pid")
+  out=$(PGPASSWORD=bench-pass pgbench -n -c 4 -j 2 -T "${DURATION:-5}" -M "${MODE:-extended}" \
+    -f "$WORK/${SCRIPT:-range}.sql" -h 127.0.0.1 -p "$2" -U qa bench 2>&1)
+  after=$(ticks "$pid")
+  tps=$(echo "$out" | awk '/^tps/ {printf "%d", $3; exit}')
+  txns=$(echo "$out" | awk '/number of transactions actually processed/ {print $NF}')
+  echo "| $1 | $tps | $(python3 -c "print(round(($after - $before) * 1e6 / $HZ / $txns, 1))") |"
+}
+echo "${SCRIPT:-range}, ${MODE:-extended} protocol, $CUSTOMERS customers; A=$A B=$B"
+echo "| build | TPS | CPU µs per transaction |"
+echo "|---|---:|---:|"
+# One unreported run each first: connections, catalog, plans, and the memos filled.
+run A "$PORT_A" >/dev/null
+run B "$PORT_B" >/dev/null
+for _ in $(seq "${ROUNDS:-4}"); do
+  run A "$PORT_A"
+  run B "$PORT_B"
+done
