@@ -23,19 +23,10 @@ sed -e "s#^listen = \"127.0.0.1:$MASK_PORT\"#listen = \"127.0.0.1:$PORT_B\"#" \
 RUST_LOG=warn "$(realpath "$B")" serve --config "$WORK/mask-b.toml" 2>"$WORK/mask-b.log" & PIDS+=($!)
 sleep 2
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-pid_on() { ss -ltnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
-HZ=$(getconf CLK_TCK)
 run() { # label port
-  local pid before after out tps txns
-  pid=$(pid_on "$2")
-  before=$(ticks "$pid")
-  out=$(PGPASSWORD=bench-pass pgbench -n -c 4 -j 2 -T "${DURATION:-5}" -M "${MODE:-extended}" \
-    -f "$WORK/${SCRIPT:-range}.sql" -h 127.0.0.1 -p "$2" -U qa bench 2>&1)
-  after=$(ticks "$pid")
-  tps=$(echo "$out" | awk '/^tps/ {printf "%d", $3; exit}')
-  txns=$(echo "$out" | awk '/number of transactions actually processed/ {print $NF}')
-  echo "| $1 | $tps | $(python3 -c "print(round(($after - $before) * 1e6 / $HZ / $txns, 1))") |"
+  local tps cpu
+  read -r tps cpu < <(tps_and_cpu "$2" qa "${SCRIPT:-range}" "${MODE:-extended}")
+  echo "| $1 | $tps | $cpu |"
 }
 echo "${SCRIPT:-range}, ${MODE:-extended} protocol, $CUSTOMERS customers; A=$A B=$B"
 echo "| build | TPS | CPU µs per transaction |"

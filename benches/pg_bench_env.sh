@@ -21,6 +21,22 @@ pg_bench_cleanup() {
 }
 trap pg_bench_cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# The process listening on a port.
+pid_on() { ss -ltnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
+# pgbench (4 clients, DURATION seconds, default 5) through the proxy on a port; prints
+# "TPS CPU-µs-per-transaction", the CPU (user + system, /proc) of the proxy's process:
+#   tps_and_cpu port user script mode
+tps_and_cpu() {
+  local pid before after out tps txns
+  pid=$(pid_on "$1")
+  before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  out=$(PGPASSWORD=bench-pass pgbench -n -c 4 -j 2 -T "${DURATION:-5}" -M "$4" -f "$WORK/$3.sql" \
+    -h 127.0.0.1 -p "$1" -U "$2" bench 2>&1)
+  after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  tps=$(echo "$out" | awk '/^tps/ {printf "%d", $3; exit}')
+  txns=$(echo "$out" | awk '/number of transactions actually processed/ {print $NF}')
+  echo "$tps $(python3 -c "print(round(($after - $before) * 1e6 / $(getconf CLK_TCK) / $txns, 1))")"
+}
 
 pg_bench_setup() {
   # TUOMIN_BIN runs another build (a before/after in one sitting, or one with

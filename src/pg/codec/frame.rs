@@ -120,6 +120,11 @@ impl Frame {
         self.bytes.slice(5..)
     }
 
+    /// The body as a slice, without touching the reference count (per-row paths).
+    pub fn body_slice(&self) -> &[u8] {
+        self.bytes.get(5..).unwrap_or_default()
+    }
+
     /// The whole message as received, for forwarding unchanged.
     pub fn as_bytes(&self) -> &Bytes {
         &self.bytes

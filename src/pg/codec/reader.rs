@@ -106,14 +106,9 @@ impl<'a> Reader<'a> {
     /// A length-prefixed value (`Int32` length, −1 for NULL), as a range of the body
     /// so the caller can slice its `Bytes` without copying.
     pub fn nullable(&mut self) -> Result<Option<std::ops::Range<usize>>, DecodeError> {
-        let len = self.i32()?;
-        if len == -1 {
+        let Some(n) = self.value_length()? else {
             return Ok(None);
-        }
-        let n = usize::try_from(len).map_err(|_| DecodeError::Negative {
-            what: "value length",
-            value: len.into(),
-        })?;
+        };
         let start = self.pos;
         self.bytes(n)?;
         Ok(Some(start..start + n))
@@ -122,15 +117,24 @@ impl<'a> Reader<'a> {
     /// A length-prefixed value as a slice of the buffer (`None` for NULL): the same
     /// checks as [`Reader::nullable`].
     pub fn nullable_bytes(&mut self) -> Result<Option<&'a [u8]>, DecodeError> {
+        match self.value_length()? {
+            Some(n) => self.bytes(n).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A value's `Int32` length: `None` for −1 (NULL), an error for other negatives.
+    fn value_length(&mut self) -> Result<Option<usize>, DecodeError> {
         let len = self.i32()?;
         if len == -1 {
             return Ok(None);
         }
-        let n = usize::try_from(len).map_err(|_| DecodeError::Negative {
-            what: "value length",
-            value: len.into(),
-        })?;
-        self.bytes(n).map(Some)
+        usize::try_from(len)
+            .map(Some)
+            .map_err(|_| DecodeError::Negative {
+                what: "value length",
+                value: len.into(),
+            })
     }
 
     /// Fails unless the whole body has been read.
