@@ -6,12 +6,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use tuomin::cli;
+use tuomin::report::render::ReportFormat;
+use tuomin::staticmask::Format;
 
 /// The gateway's allocator (why: Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use tuomin::report::render::ReportFormat;
-use tuomin::staticmask::Format;
 
 /// tuomin (脱敏): a data-masking gateway for financial data (JR/T 0171-2020 grades).
 #[derive(Parser)]

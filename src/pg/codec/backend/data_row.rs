@@ -3,6 +3,8 @@
 //! Decoding walks the column lengths once to check the layout; the values are then
 //! handed out as `Bytes` slices of the frame, so a row that the mask plan leaves alone
 //! costs no allocation and is forwarded as the original frame.
+//! The masking path reads a row with [`DataRow::split_body`] instead: check and split in
+//! one pass, into slices on the stack.
 
 use std::fmt;
 
