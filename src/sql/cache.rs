@@ -4,7 +4,7 @@
 //! same cache keeps the gate's shape entries (a shared analysis, or `None` for a
 //! shape known not to be shareable).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use super::analysis::Analysis;
@@ -27,14 +27,16 @@ pub struct AnalysisCache<V = Arc<Analysis>> {
 }
 
 struct Inner<V> {
-    map: HashMap<Arc<CacheKey>, V>,
+    /// foldhash: one lookup per statement hashes its whole text; the map is bounded
+    /// (`capacity`), so keys made to collide cost at most a scan of it.
+    map: foldhash::HashMap<Arc<CacheKey>, V>,
     order: VecDeque<Arc<CacheKey>>,
 }
 
 impl<V> Default for Inner<V> {
     fn default() -> Self {
         Inner {
-            map: HashMap::new(),
+            map: foldhash::HashMap::default(),
             order: VecDeque::new(),
         }
     }

@@ -1,6 +1,8 @@
 //! [`Snapshot`]: one database's relations and columns, and what is sensitive to name.
 
-use std::collections::{HashMap, HashSet};
+// foldhash: looked up on every result description (by OID, by attnum); the keys come
+// from the upstream's own catalog.
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::time::Instant;
 
 use std::sync::Arc;

@@ -40,8 +40,10 @@ impl Default for Known {
 /// The client-side pump of one session.
 pub struct ClientPump {
     tx: mpsc::UnboundedSender<Expect>,
-    statements: HashMap<String, Known>,
-    portals: HashMap<String, Known>,
+    /// By name (foldhash: looked up on every Bind and Execute; the names are the
+    /// client's own, in its own session).
+    statements: HashMap<String, Known, foldhash::fast::RandomState>,
+    portals: HashMap<String, Known, foldhash::fast::RandomState>,
     /// After a refusal in the extended protocol: drop messages until Sync.
     skipping: bool,
     /// The portal the previous message described, if it was a Describe of one.
@@ -54,6 +56,25 @@ pub struct ClientPump {
     session: SharedSession,
     /// When the message being handled arrived.
     received: Instant,
+    /// The last statement text the gateway's own allowlist read, and its reading
+    /// ([`ClientPump::classify`]).
+    classified: Option<(Arc<str>, Classified)>,
+}
+
+/// The allowlist's reading of one statement text ([`classify`]).
+type Classified = Arc<Result<Vec<Statement>, String>>;
+
+/// [`classify`] of `sql`, or the reading kept in `last` when it is of the same text;
+/// `last` then holds `sql`'s.
+fn classify_unless_last(last: &mut Option<(Arc<str>, Classified)>, sql: &Arc<str>) -> Classified {
+    if let Some((text, reading)) = last
+        && (Arc::ptr_eq(text, sql) || **text == **sql)
+    {
+        return reading.clone();
+    }
+    let reading = Arc::new(classify(sql));
+    *last = Some((sql.clone(), reading.clone()));
+    reading
 }
 
 fn refusal(message: impl Into<String>) -> ErrorResponse {
@@ -70,10 +91,11 @@ impl ClientPump {
     ) -> Self {
         ClientPump {
             tx,
-            statements: HashMap::new(),
-            portals: HashMap::new(),
+            statements: HashMap::default(),
+            portals: HashMap::default(),
             skipping: false,
             described: None,
+            classified: None,
             policy: ctx.policy.clone(),
             consumer: ctx.consumer.clone(),
             database: ctx.database.clone(),
@@ -284,6 +306,13 @@ impl ClientPump {
         Ok(())
     }
 
+    /// [`classify`] of `sql`, read once while the same text comes again (drivers send
+    /// one text over and over in the extended protocol): the reading depends on the
+    /// text alone.
+    fn classify(&mut self, sql: &Arc<str>) -> Classified {
+        classify_unless_last(&mut self.classified, sql)
+    }
+
     fn target(&self, target: Target, name: &str) -> Known {
         let map = match target {
             Target::Statement => &self.statements,
@@ -315,8 +344,8 @@ impl ClientPump {
         let sql: Arc<str> = q.sql.into();
         let (gate, analysis) = self.analyse(&sql).await?;
         // The gateway's own allowlist stays behind the gate (defence in depth).
-        let statements = classify(&sql);
-        let copy = match &statements {
+        let statements = self.classify(&sql);
+        let copy = match &*statements {
             Ok(s) => single_copy(s, &sql),
             Err(_) => Ok(None),
         };
@@ -346,8 +375,8 @@ impl ClientPump {
             (None, Err(r)) => return self.refuse_query(r.message.clone(), sql),
             (None, Ok(())) => analysis,
         };
-        if let Err(reason) = statements
-            && !relaxed(&analysis, &sql, &reason)
+        if let Err(reason) = &*statements
+            && !relaxed(&analysis, &sql, reason)
         {
             return self.refuse_query(reason, sql);
         }
@@ -402,8 +431,8 @@ impl ClientPump {
         if let Err(r) = analysis.verdict() {
             return self.refuse_extended(r.message.clone(), sql);
         }
-        let refused = match classify(&sql) {
-            Err(reason) if !relaxed(&analysis, &sql, &reason) => Some(reason),
+        let refused = match &*self.classify(&sql) {
+            Err(reason) if !relaxed(&analysis, &sql, reason) => Some(reason.clone()),
             Ok(s) if s.iter().any(|s| matches!(s, Statement::CopyOut(_))) => {
                 Some("COPY through the extended protocol is refused by tuomin; send it as a simple query".into())
             }
@@ -570,4 +599,30 @@ fn changes_value_format(sql: &str) -> bool {
 enum Flow {
     Continue,
     Terminate,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_allowlist_reads_a_text_once_while_it_repeats_and_every_other_text_anew() {
+        let mut last = None;
+        let select: Arc<str> = "select 1".into();
+        let write: Arc<str> = "delete from customers".into();
+        let first = classify_unless_last(&mut last, &select);
+        assert!(first.is_ok());
+        // The same text, even in another allocation: the same reading, not read again.
+        let again = classify_unless_last(&mut last, &"select 1".into());
+        assert!(Arc::ptr_eq(&first, &again));
+        // Another text is read: a write is refused right after an allowed read…
+        let refused = classify_unless_last(&mut last, &write);
+        assert!(refused.is_err(), "{refused:?}");
+        assert!(Arc::ptr_eq(
+            &refused,
+            &classify_unless_last(&mut last, &write)
+        ));
+        // …and the read is allowed again after it.
+        assert!(classify_unless_last(&mut last, &select).is_ok());
+    }
 }

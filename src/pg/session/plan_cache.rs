@@ -38,16 +38,22 @@ impl PlanKey {
     pub fn new(
         raw: Bytes,
         description: &RowDescription,
-        gate_sources: Option<&[Option<(String, String)>]>,
+        gate_sources: Option<Vec<Option<(String, String)>>>,
         statement: &Arc<str>,
     ) -> Self {
         let reads_statement =
             gate_sources.is_none() && description.fields.iter().any(|f| f.table_oid == 0);
         PlanKey {
             description: raw,
-            gate_sources: gate_sources.map(<[_]>::to_vec),
+            gate_sources,
             statement: reads_statement.then(|| Arc::clone(statement)),
         }
+    }
+
+    /// The gate's (relation, column) per output column; empty when it did not check
+    /// them.
+    pub fn gate_sources(&self) -> &[Option<(String, String)>] {
+        self.gate_sources.as_deref().unwrap_or_default()
     }
 }
 
@@ -55,7 +61,10 @@ impl PlanKey {
 #[derive(Default)]
 pub struct PlanCache {
     built_from: Option<(Arc<Policy>, Arc<Snapshot>)>,
-    plans: HashMap<PlanKey, CachedPlan>,
+    /// foldhash: the key is a description of ~100 bytes and a few names, hashed once
+    /// per result; the map holds at most [`CAPACITY`] plans, so colliding keys cost
+    /// little more than a rebuilt plan.
+    plans: HashMap<PlanKey, CachedPlan, foldhash::fast::RandomState>,
 }
 
 impl PlanCache {

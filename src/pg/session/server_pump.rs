@@ -423,12 +423,10 @@ impl ServerPump {
         let key = PlanKey::new(
             frame.as_bytes().clone(),
             &desc,
-            gate_checked.then_some(&gate_sources[..]),
+            gate_checked.then_some(gate_sources),
             &sql,
         );
-        let plan = self
-            .plan_for(key, &desc, &sql, gate_checked, &gate_sources)
-            .await?;
+        let plan = self.plan_for(key, &desc, &sql, gate_checked).await?;
         let front = self.queue.front().cloned();
         let is_describe = matches!(front, Some(Expect::Describe { .. }));
         if is_describe {
@@ -511,7 +509,6 @@ impl ServerPump {
         desc: &RowDescription,
         sql: &str,
         gate_checked: bool,
-        gate_sources: &[Option<(String, String)>],
     ) -> Result<Result<Arc<RowPlan>, String>, PgError> {
         let policy = self.ctx.policy.current();
         let snapshot = self.ctx.catalog.snapshot(&self.ctx.database).await?;
@@ -519,7 +516,14 @@ impl ServerPump {
             return Ok(plan);
         }
         let (snapshot, plan) = self
-            .build_plan(&policy, snapshot, desc, sql, gate_checked, gate_sources)
+            .build_plan(
+                &policy,
+                snapshot,
+                desc,
+                sql,
+                gate_checked,
+                key.gate_sources(),
+            )
             .await?;
         let plan = plan.map(Arc::new);
         if let Some(snapshot) = snapshot {
