@@ -175,6 +175,9 @@ pub struct Metrics {
     statements: Traffic,
     requests: Traffic,
     values: Family<TransformLabels, Counter>,
+    /// `values`' counters already resolved, by (listener, transform): found by the
+    /// names' pointers (static strings) without hashing the labels as the family does.
+    resolved_values: RwLock<Vec<(TransformLabels, Counter)>>,
     upstream_errors: Family<UpstreamLabels, Counter>,
     reloads: Family<ResultLabels, Counter>,
     policy: Family<VersionLabels, Gauge>,
@@ -207,6 +210,7 @@ impl Metrics {
             statements: Traffic::new(&statement_latency),
             requests: Traffic::new(&request_latency),
             values: Family::default(),
+            resolved_values: RwLock::default(),
             upstream_errors: Family::default(),
             reloads: Family::default(),
             policy: Family::default(),
@@ -332,12 +336,31 @@ impl Metrics {
     pub fn transformed(&self, channel: Channel, tally: &mut TransformTally) {
         let listener = listener_label(channel);
         for (transform, n) in tally.drain() {
-            self.values
-                .get_or_create(&TransformLabels {
+            self.count_values(
+                TransformLabels {
                     listener,
                     transform,
-                })
-                .inc_by(n);
+                },
+                n,
+            );
+        }
+    }
+
+    /// Adds `n` to the counter of `values` with these labels, resolved once.
+    fn count_values(&self, labels: TransformLabels, n: u64) {
+        let same = |a: &'static str, b: &'static str| std::ptr::eq(a, b) || a == b;
+        if let Ok(resolved) = self.resolved_values.read()
+            && let Some((_, counter)) = resolved.iter().find(|(l, _)| {
+                same(l.listener, labels.listener) && same(l.transform, labels.transform)
+            })
+        {
+            counter.inc_by(n);
+            return;
+        }
+        let counter = self.values.get_or_create_owned(&labels);
+        counter.inc_by(n);
+        if let Ok(mut resolved) = self.resolved_values.write() {
+            resolved.push((labels, counter));
         }
     }
 
@@ -450,6 +473,23 @@ mod tests {
             )
             .is_some()
         );
+        // Later tallies go to the counter resolved the first time, found by the name
+        // even when it is another copy of it; other labels get their own.
+        let copy: &'static str = String::from("fpe_card").leak();
+        tally.add_n("fpe_card", 2);
+        tally.add_n(copy, 3);
+        tally.add_n("mask", 1);
+        m.transformed(Channel::Http, &mut tally);
+        tally.add_n("fpe_card", 4);
+        m.transformed(Channel::Postgres, &mut tally);
+        let text = m.encode();
+        for expected in [
+            "tuomin_values_transformed_total{listener=\"http\",transform=\"fpe_card\"} 10",
+            "tuomin_values_transformed_total{listener=\"http\",transform=\"mask\"} 1",
+            "tuomin_values_transformed_total{listener=\"postgres\",transform=\"fpe_card\"} 4",
+        ] {
+            assert!(line(&text, expected).is_some(), "{expected}\n{text}");
+        }
     }
 
     #[test]
