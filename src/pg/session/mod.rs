@@ -9,12 +9,14 @@
 //!   [`RowPlan`](crate::pg::rows::RowPlan) from each RowDescription, masks rows and
 //!   COPY lines, scrubs errors and notices, emits the gateway's refusals in order,
 //!   writes one audit record per statement.
-//! - [`plan_cache`]: the row plans a session reuses while policy and catalog stay.
+//! - [`plan_cache`]: the row plans a session reuses while policy and catalog stay;
+//!   [`cross_checked`]: the last description the gate's cross-check passed.
 //! - [`queue`]: the expected-reply queue.
 //! - [`audit`]: the audit record of one statement.
 
 pub mod audit;
 pub mod client_pump;
+pub mod cross_checked;
 pub mod gate;
 pub mod plan_cache;
 pub mod queue;

@@ -8,6 +8,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 
 use super::audit::{Outcome, event};
+use super::cross_checked::LastCrossCheck;
 use super::gate::{described_sources, is_sensitive};
 use super::plan_cache::{PlanCache, PlanKey};
 use super::{Expect, ReplyQueue, SessionCtx, SharedSession, lock};
@@ -59,6 +60,8 @@ pub struct ServerPump {
     tally: TransformTally,
     /// The plans built so far, for the next result of the same shape.
     plans: PlanCache,
+    /// The last description the gate's cross-check passed.
+    cross_checked: LastCrossCheck,
     /// Where masked values are assembled, kept across rows.
     scratch: String,
 }
@@ -91,6 +94,7 @@ impl ServerPump {
             statement: 0,
             tally: TransformTally::default(),
             plans: PlanCache::default(),
+            cross_checked: LastCrossCheck::default(),
             scratch: String::with_capacity(64),
         }
     }
@@ -412,7 +416,7 @@ impl ServerPump {
                     })
                     .collect();
             }
-            if let Err(message) = self.cross_check(&analysis, i, &desc).await? {
+            if let Err(message) = self.cross_check(&analysis, i, &desc, &frame).await? {
                 if matches!(self.queue.front(), Some(Expect::Describe { .. })) {
                     self.queue.pop();
                 }
@@ -471,10 +475,11 @@ impl ServerPump {
 
     /// The RowDescription against the gate's prediction: `Err` withholds the rows.
     async fn cross_check(
-        &self,
-        analysis: &Analysis,
+        &mut self,
+        analysis: &Arc<Analysis>,
         i: usize,
         desc: &RowDescription,
+        frame: &Frame,
     ) -> Result<Result<(), String>, PgError> {
         let Some(statement) = analysis.statements.get(i) else {
             return Ok(Err(
@@ -495,10 +500,22 @@ impl ServerPump {
                 .after_miss(&self.ctx.database, &snapshot)
                 .await?;
         }
+        let raw = frame.as_bytes();
+        if self
+            .cross_checked
+            .passed(analysis, i, raw, &policy, &snapshot)
+        {
+            return Ok(Ok(()));
+        }
         let described = described_sources(&snapshot, &desc.fields);
-        Ok(statement
+        let checked = statement
             .cross_check(&described, |c| is_sensitive(&policy, &self.ctx.consumer, c))
-            .map_err(|r| r.message))
+            .map_err(|r| r.message);
+        if checked.is_ok() {
+            self.cross_checked
+                .remember(analysis, i, raw.clone(), &policy, &snapshot);
+        }
+        Ok(checked)
     }
 
     /// The plan of a result (from the session's cache when it has it), or why the
