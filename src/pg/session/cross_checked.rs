@@ -98,7 +98,8 @@ mod tests {
         last.remember(&analysis, 0, description.clone(), &policy, &snapshot);
         assert!(last.passed(&analysis, 0, &description, &policy, &snapshot));
         // Equal bytes in another buffer are the same description.
-        assert!(last.passed(&analysis, 0, &description.to_vec(), &policy, &snapshot));
+        let copy = description.to_vec();
+        assert!(last.passed(&analysis, 0, copy.as_slice(), &policy, &snapshot));
         // Anything else is checked again: another statement of the text, another
         // description, and an equal but other analysis, policy (a reload) or snapshot.
         let other_analysis = Arc::new(Analysis::new(vec![], None));
