@@ -57,15 +57,16 @@ pub struct ClientPump {
     /// When the message being handled arrived.
     received: Instant,
     /// The last statement text the gateway's own allowlist read, and its reading
-    /// ([`ClientPump::classify`]).
+    /// ([`classify_unless_last`]).
     classified: Option<(Arc<str>, Classified)>,
 }
 
 /// The allowlist's reading of one statement text ([`classify`]).
 type Classified = Arc<Result<Vec<Statement>, String>>;
 
-/// [`classify`] of `sql`, or the reading kept in `last` when it is of the same text;
-/// `last` then holds `sql`'s.
+/// [`classify`] of `sql`, or the reading kept in `last` when it is of the same text
+/// (drivers send one text over and over in the extended protocol, and the reading
+/// depends on the text alone); `last` then holds `sql`'s.
 fn classify_unless_last(last: &mut Option<(Arc<str>, Classified)>, sql: &Arc<str>) -> Classified {
     if let Some((text, reading)) = last
         && (Arc::ptr_eq(text, sql) || **text == **sql)
@@ -306,13 +307,6 @@ impl ClientPump {
         Ok(())
     }
 
-    /// [`classify`] of `sql`, read once while the same text comes again (drivers send
-    /// one text over and over in the extended protocol): the reading depends on the
-    /// text alone.
-    fn classify(&mut self, sql: &Arc<str>) -> Classified {
-        classify_unless_last(&mut self.classified, sql)
-    }
-
     fn target(&self, target: Target, name: &str) -> Known {
         let map = match target {
             Target::Statement => &self.statements,
@@ -344,7 +338,7 @@ impl ClientPump {
         let sql: Arc<str> = q.sql.into();
         let (gate, analysis) = self.analyse(&sql).await?;
         // The gateway's own allowlist stays behind the gate (defence in depth).
-        let statements = self.classify(&sql);
+        let statements = classify_unless_last(&mut self.classified, &sql);
         let copy = match &*statements {
             Ok(s) => single_copy(s, &sql),
             Err(_) => Ok(None),
@@ -431,7 +425,7 @@ impl ClientPump {
         if let Err(r) = analysis.verdict() {
             return self.refuse_extended(r.message.clone(), sql);
         }
-        let refused = match &*self.classify(&sql) {
+        let refused = match &*classify_unless_last(&mut self.classified, &sql) {
             Err(reason) if !relaxed(&analysis, &sql, reason) => Some(reason.clone()),
             Ok(s) if s.iter().any(|s| matches!(s, Statement::CopyOut(_))) => {
                 Some("COPY through the extended protocol is refused by tuomin; send it as a simple query".into())
