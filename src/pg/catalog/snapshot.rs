@@ -1,11 +1,11 @@
 //! [`Snapshot`]: one database's relations and columns, and what is sensitive to name.
 
+use std::sync::Arc;
+use std::time::Instant;
+
 // foldhash: looked up on every result description (by OID, by attnum); the keys come
 // from the upstream's own catalog.
 use foldhash::{HashMap, HashMapExt, HashSet};
-use std::time::Instant;
-
-use std::sync::Arc;
 
 use crate::pg::error::PgError;
 use crate::pg::upstream::simple::TextRows;
