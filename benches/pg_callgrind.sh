@@ -17,6 +17,7 @@
 #
 #   bash benches/pg_callgrind.sh       # SHORT=20 LONG=220 CUSTOMERS=20000
 #   SCRIPTS=range MODES=extended TUOMIN_BIN=path bash benches/pg_callgrind.sh  # one workload
+#   WHOLE=1 bash benches/pg_callgrind.sh     # the whole process, runtime included
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHORT=${SHORT:-20}
@@ -27,6 +28,15 @@ mkdir -p "$DUMPS"
 source benches/pg_bench_env.sh
 pg_bench_setup
 
+# WHOLE=1 counts the whole process (the runtime's scheduler and I/O driver, the
+# listener, other threads) instead of the connection task alone.
+if [ -n "${WHOLE:-}" ]; then
+  COLLECT=(--collect-atstart=yes)
+else
+  COLLECT=(--collect-atstart=no --toggle-collect='tuomin::pg::server::connection::*'
+    --toggle-collect='tuomin::pg::server::run::{{closure}}::{{closure}}')
+fi
+
 ir() { # workload mode txns → total Ir inside the session task
   local port out pid
   port=$(free_port)
@@ -34,9 +44,7 @@ ir() { # workload mode txns → total Ir inside the session task
   sed -e "s#^listen = \"127.0.0.1:$MASK_PORT\"#listen = \"127.0.0.1:$port\"#" \
       -e "/^\[http\]/,/^\[\[http.routes\]\]/s#^listen = .*#listen = \"127.0.0.1:$(free_port)\"#" \
       "$WORK/mask.toml" > "$WORK/cg.toml"
-  RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$out" \
-    --collect-atstart=no --toggle-collect='tuomin::pg::server::connection::*' \
-    --toggle-collect='tuomin::pg::server::run::{{closure}}::{{closure}}' \
+  RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$out" "${COLLECT[@]}" \
     "$TUOMIN" serve --config "$WORK/cg.toml" 2>"$WORK/cg.log" & pid=$!
   PIDS+=("$pid")
   for _ in $(seq 120); do

@@ -5,6 +5,7 @@
 //!
 //! - [`registry`]: open connections (HTTP and PostgreSQL) by consumer, for cut-off.
 //! - [`threads`]: the connection threads both listeners run their connections on.
+//! - [`stop`]: a connection's stop signal (shutdown or cut-off).
 //! - [`live`]: the running policy and reload (validated first, refused when invalid,
 //!   then cut-off); one code path for SIGHUP and `POST /reload`.
 //! - [`start`] / [`run`]: the process: listeners, metrics, readiness, the admin
@@ -12,6 +13,7 @@
 
 mod live;
 mod registry;
+pub mod stop;
 pub mod threads;
 
 use std::net::SocketAddr;

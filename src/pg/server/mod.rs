@@ -197,30 +197,39 @@ async fn connection(
         gates: Arc::clone(&ctx.gates),
         gate_session,
     };
-    let result = match &ctx.registry {
-        None => session::run(connected, session_ctx, terminate).await,
-        Some(registry) => {
-            // Cut-off: the session ends (57P01) when its consumer is disabled.
-            let (id, mut close) = registry.open();
-            registry.served(id, &session_ctx.consumer);
-            let (tx, rx) = watch::channel(false);
-            let mut shutdown = terminate;
-            let relay = async move {
-                tokio::select! {
-                    _ = close.closed() => {}
-                    _ = shutdown.wait_for(|t| *t) => {}
-                }
-                let _ = tx.send(true);
-                std::future::pending::<()>().await
-            };
-            let r = tokio::select! {
-                r = session::run(connected, session_ctx, rx) => r,
-                () = relay => unreachable!("the relay never ends"),
-            };
-            registry.close(id);
-            r
-        }
+    // The session waits on a stop signal of its own, raised by a task that waits for
+    // the process-wide shutdown and for the consumer's cut-off (57P01 when it is
+    // disabled): at each wake-up the session's loops look at that signal only, which
+    // no other session touches, instead of the shared ones (src/serve/stop.rs).
+    let registered = ctx.registry.as_ref().map(|registry| {
+        let (id, close) = registry.open();
+        registry.served(id, &session_ctx.consumer);
+        (id, close)
+    });
+    let (id, close) = match registered {
+        Some((id, close)) => (Some(id), Some(close)),
+        None => (None, None),
     };
+    let (stop, stopped) = crate::serve::stop::signal();
+    let mut shutdown = terminate;
+    let relay = tokio::spawn(async move {
+        let cut = async move {
+            match close {
+                Some(mut close) => close.closed().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = cut => {}
+            _ = shutdown.wait_for(|t| *t) => {}
+        }
+        stop.raise();
+    });
+    let result = session::run(connected, session_ctx, stopped).await;
+    relay.abort();
+    if let (Some(registry), Some(id)) = (&ctx.registry, id) {
+        registry.close(id);
+    }
     if let Err(e) = result {
         tracing::info!(client = %addr, fault = ?e.fault(), error = %e, "postgres session ended");
         if e.fault() == Fault::Upstream {

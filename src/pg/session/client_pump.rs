@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use super::{Expect, GateCache, PolicySource, SessionCtx, SharedSession, lock};
 use crate::pg::catalog::CatalogCache;
@@ -19,6 +19,7 @@ use crate::pg::codec::{Frame, FrontendTag, Severity, SqlState};
 use crate::pg::error::PgError;
 use crate::pg::net::FramedReader;
 use crate::pg::sqltext::{CopyOut, Statement, classify};
+use crate::serve::stop::Stopped;
 use crate::sql::{Analysis, Gate, StatementKind};
 
 /// A prepared statement or portal: its text and the gate's verdict on it.
@@ -140,22 +141,27 @@ impl ClientPump {
         self.tx.send(e).map_err(|_| PgError::Shutdown)
     }
 
-    /// Runs until the client leaves, sends Terminate, misbehaves, or `terminate`.
+    /// Runs until the client leaves, sends Terminate, misbehaves, or `stopped` is raised.
     pub async fn run<R, W>(
         &mut self,
         mut client: FramedReader<R>,
         mut upstream: W,
-        mut terminate: watch::Receiver<bool>,
+        stopped: &Stopped,
     ) -> Result<(), PgError>
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
         let mut out = BytesMut::with_capacity(8192);
+        // One wait for the stop signal for the whole session: made once, it is
+        // registered once, not again at every message.
+        let stop = stopped.wait();
+        tokio::pin!(stop);
         loop {
             let next = tokio::select! {
+                biased;
+                _ = &mut stop => return Ok(()),
                 r = client.next() => r,
-                _ = terminate.changed() => return Ok(()),
             };
             let mut frame = match next {
                 Ok(Some(frame)) => frame,

@@ -10,14 +10,14 @@
 //!   COPY lines, scrubs errors and notices, emits the gateway's refusals in order,
 //!   writes one audit record per statement.
 //! - [`plan_cache`]: the row plans a session reuses while policy and catalog stay;
-//!   [`cross_checked`]: the last description the gate's cross-check passed.
+//!   [`last_described`]: the last result description decided on, and its plan.
 //! - [`queue`]: the expected-reply queue.
 //! - [`audit`]: the audit record of one statement.
 
 pub mod audit;
 pub mod client_pump;
-pub mod cross_checked;
 pub mod gate;
+pub mod last_described;
 pub mod plan_cache;
 pub mod queue;
 pub mod server_pump;
@@ -26,7 +26,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 pub use gate::GateCache;
 pub use queue::{Expect, ReplyQueue};
@@ -39,6 +39,7 @@ use crate::pg::codec::backend::TransactionStatus;
 use crate::pg::error::PgError;
 use crate::pg::net::{FramedReader, Stream};
 use crate::policy::Policy;
+use crate::serve::stop::Stopped;
 use crate::sql::SessionState;
 
 /// Where a session reads the running policy (an `ArcSwap` in `tuomin serve`, a fixed
@@ -116,12 +117,8 @@ pub fn lock(s: &SharedSession) -> std::sync::MutexGuard<'_, SessionState> {
     }
 }
 
-/// Runs the session until either side leaves, or `terminate` turns true.
-pub async fn run(
-    conn: Connected,
-    ctx: SessionCtx,
-    terminate: watch::Receiver<bool>,
-) -> Result<(), PgError> {
+/// Runs the session until either side leaves, or `stopped` is raised (shutdown, cut-off).
+pub async fn run(conn: Connected, ctx: SessionCtx, stopped: Stopped) -> Result<(), PgError> {
     let (client_read, client_write) = tokio::io::split(conn.client);
     let (upstream_read, upstream_write) = tokio::io::split(conn.upstream);
     let client = FramedReader::new(client_read, conn.client_buf, FrameLimits::FRONTEND);
@@ -130,9 +127,8 @@ pub async fn run(
     let shared = Arc::new(std::sync::Mutex::new(ctx.gate_session.clone()));
     let mut to_upstream = client_pump::ClientPump::new(tx, &ctx, shared.clone());
     let mut to_client = server_pump::ServerPump::new(rx, ctx, conn.status, shared);
-    let client_terminate = terminate.clone();
-    let a = to_upstream.run(client, upstream_write, client_terminate);
-    let b = to_client.run(upstream, client_write, terminate);
+    let a = to_upstream.run(client, upstream_write, &stopped);
+    let b = to_client.run(upstream, client_write, &stopped);
     tokio::pin!(a);
     tokio::pin!(b);
     // The server pump owns the client's write half: when it ends, the session ends.

@@ -5,12 +5,12 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use super::audit::{Outcome, event};
-use super::cross_checked::LastCrossCheck;
 use super::gate::{described_sources, is_sensitive};
-use super::plan_cache::{PlanCache, PlanKey};
+use super::last_described::LastDescribed;
+use super::plan_cache::{CachedPlan, PlanCache, PlanKey};
 use super::{Expect, ReplyQueue, SessionCtx, SharedSession, lock};
 use crate::audit::Channel;
 use crate::pg::catalog::{Snapshot, is_ddl_tag};
@@ -28,6 +28,7 @@ use crate::pg::rows::{PlanInput, RowPlan, build_plan};
 use crate::pg::scrub::scrub;
 use crate::pg::sqltext::{CopyFormat, CopyOut};
 use crate::policy::Policy;
+use crate::serve::stop::Stopped;
 use crate::sql::Analysis;
 use crate::transform::TransformTally;
 
@@ -60,8 +61,8 @@ pub struct ServerPump {
     tally: TransformTally,
     /// The plans built so far, for the next result of the same shape.
     plans: PlanCache,
-    /// The last description the gate's cross-check passed.
-    cross_checked: LastCrossCheck,
+    /// The last result description decided on, and its plan.
+    described: LastDescribed,
     /// Where masked values are assembled, kept across rows.
     scratch: String,
 }
@@ -94,22 +95,25 @@ impl ServerPump {
             statement: 0,
             tally: TransformTally::default(),
             plans: PlanCache::default(),
-            cross_checked: LastCrossCheck::default(),
+            described: LastDescribed::default(),
             scratch: String::with_capacity(64),
         }
     }
 
-    /// Runs until the upstream or the client leaves, or `terminate`.
+    /// Runs until the upstream or the client leaves, or `stopped` is raised.
     pub async fn run<R, W>(
         &mut self,
         mut upstream: FramedReader<R>,
         mut client: W,
-        mut terminate: watch::Receiver<bool>,
+        stopped: &Stopped,
     ) -> Result<(), PgError>
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
+        // One wait for the stop signal for the whole session (see the client pump).
+        let stop = stopped.wait();
+        tokio::pin!(stop);
         loop {
             if let Err(e) = self.drain_and_emit() {
                 client.write_all(&self.out).await?;
@@ -126,7 +130,7 @@ impl ServerPump {
             }
             tokio::select! {
                 biased;
-                _ = terminate.changed() => {
+                _ = &mut stop => {
                     let e = PgError::Shutdown;
                     e.to_fatal().encode(&mut self.out)?;
                     client.write_all(&self.out).await?;
@@ -399,59 +403,99 @@ impl ServerPump {
     }
 
     async fn row_description(&mut self, frame: Frame) -> Result<(), PgError> {
+        let policy = self.ctx.policy.current();
+        let snapshot = self.ctx.catalog.snapshot(&self.ctx.database).await?;
+        let analysed = self.current_analysis();
+        if let Some((analysis, i)) = &analysed
+            && let Some(plan) =
+                self.described
+                    .recall(analysis, *i, frame.as_bytes(), &policy, &snapshot)
+        {
+            return self.described_by(&frame, plan);
+        }
         let desc = RowDescription::decode(&frame.body())
             .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
         let sql = self.current_sql();
-        let mut gate_checked = false;
-        let mut gate_sources = Vec::new();
-        if let Some((analysis, i)) = self.current_analysis() {
-            if let Some(s) = analysis.statements.get(i) {
-                gate_sources = s
-                    .columns
+        // The gate's sources of the columns, once the description agreed with them.
+        let mut gate_sources = None;
+        let mut checked_on = None;
+        if let Some((analysis, i)) = &analysed {
+            let (used, checked) = self
+                .cross_check(analysis, *i, &desc, &policy, Arc::clone(&snapshot))
+                .await?;
+            if let Err(message) = checked {
+                if matches!(self.queue.front(), Some(Expect::Describe { .. })) {
+                    self.queue.pop();
+                }
+                return self.refuse(message);
+            }
+            checked_on = Some(used);
+            // (The check passed, so the statement is there.)
+            let columns = analysis.statements.get(*i).map(|s| &s.columns[..]);
+            gate_sources = Some(
+                columns
+                    .unwrap_or_default()
                     .iter()
                     .map(|c| {
                         c.source
                             .as_ref()
                             .map(|n| (n.relation.to_string(), n.column.clone()))
                     })
-                    .collect();
-            }
-            if let Err(message) = self.cross_check(&analysis, i, &desc, &frame).await? {
-                if matches!(self.queue.front(), Some(Expect::Describe { .. })) {
-                    self.queue.pop();
-                }
-                return self.refuse(message);
-            }
-            gate_checked = true;
+                    .collect(),
+            );
         }
-        let key = PlanKey::new(
-            frame.as_bytes().clone(),
-            &desc,
-            gate_checked.then_some(gate_sources),
-            &sql,
-        );
-        let plan = self.plan_for(key, &desc, &sql, gate_checked).await?;
-        let front = self.queue.front().cloned();
-        let is_describe = matches!(front, Some(Expect::Describe { .. }));
-        if is_describe {
+        let gate_checked = gate_sources.is_some();
+        let key = PlanKey::new(frame.as_bytes().clone(), &desc, gate_sources, &sql);
+        let on = checked_on.clone().unwrap_or_else(|| Arc::clone(&snapshot));
+        let (decided_on, plan) = self
+            .plan_for(key, &desc, &sql, gate_checked, &policy, on)
+            .await?;
+        // Kept for next time only when decided on the snapshot it was asked on, with
+        // no reload in between (see `last_described`).
+        if let (Some((analysis, i)), Some(checked_on), Some(decided_on)) =
+            (&analysed, &checked_on, &decided_on)
+            && Arc::ptr_eq(checked_on, &snapshot)
+            && Arc::ptr_eq(decided_on, &snapshot)
+        {
+            self.described.remember(
+                analysis,
+                *i,
+                frame.as_bytes().clone(),
+                &policy,
+                &snapshot,
+                plan.clone(),
+            );
+        }
+        self.described_by(&frame, plan)
+    }
+
+    /// Takes the decision on a RowDescription: the plan for the rows that follow (or
+    /// for the COPY it was asked for), or the statement's refusal.
+    fn described_by(&mut self, frame: &Frame, plan: CachedPlan) -> Result<(), PgError> {
+        let (describe, for_copy, hidden) = match self.queue.front() {
+            Some(Expect::Describe {
+                for_copy, hidden, ..
+            }) => (true, *for_copy, *hidden),
+            _ => (false, false, false),
+        };
+        if describe {
             self.queue.pop();
         }
-        match (front, plan) {
-            (Some(Expect::Describe { for_copy: true, .. }), plan) => {
-                self.copy_plan = Some(plan);
-            }
-            (_, Err(message)) => {
-                self.refuse(message)?;
-            }
-            (front, Ok(plan)) => {
+        if for_copy {
+            self.copy_plan = Some(plan);
+            return Ok(());
+        }
+        match plan {
+            Err(message) => self.refuse(message),
+            Ok(plan) => {
                 self.plan = Some(plan);
                 self.rows = 0;
-                if !matches!(front, Some(Expect::Describe { hidden: true, .. })) {
-                    self.forward(&frame);
+                if !hidden {
+                    self.forward(frame);
                 }
+                Ok(())
             }
         }
-        Ok(())
     }
 
     /// The gate's analysis of the statement the replies are for, and which of its
@@ -473,22 +517,24 @@ impl ServerPump {
         }
     }
 
-    /// The RowDescription against the gate's prediction: `Err` withholds the rows.
+    /// The RowDescription against the gate's prediction, on `snapshot` (or on a newer
+    /// one when the description names a table `snapshot` does not know): the
+    /// snapshot used, and `Err` to withhold the rows.
     async fn cross_check(
-        &mut self,
+        &self,
         analysis: &Arc<Analysis>,
         i: usize,
         desc: &RowDescription,
-        frame: &Frame,
-    ) -> Result<Result<(), String>, PgError> {
+        policy: &Arc<Policy>,
+        mut snapshot: Arc<Snapshot>,
+    ) -> Result<(Arc<Snapshot>, Result<(), String>), PgError> {
         let Some(statement) = analysis.statements.get(i) else {
-            return Ok(Err(
-                "the server sent rows for a statement the gate did not analyse".into(),
+            return Ok((
+                snapshot,
+                Err("the server sent rows for a statement the gate did not analyse".into()),
             ));
         };
-        let policy = self.ctx.policy.current();
-        let mut snapshot = self.ctx.catalog.snapshot(&self.ctx.database).await?;
-        let known = |s: &crate::pg::catalog::Snapshot| {
+        let known = |s: &Snapshot| {
             desc.fields
                 .iter()
                 .all(|f| f.table_oid == 0 || s.relation(f.table_oid).is_some())
@@ -500,41 +546,31 @@ impl ServerPump {
                 .after_miss(&self.ctx.database, &snapshot)
                 .await?;
         }
-        let raw = frame.as_bytes();
-        if self
-            .cross_checked
-            .passed(analysis, i, raw, &policy, &snapshot)
-        {
-            return Ok(Ok(()));
-        }
         let described = described_sources(&snapshot, &desc.fields);
         let checked = statement
-            .cross_check(&described, |c| is_sensitive(&policy, &self.ctx.consumer, c))
+            .cross_check(&described, |c| is_sensitive(policy, &self.ctx.consumer, c))
             .map_err(|r| r.message);
-        if checked.is_ok() {
-            self.cross_checked
-                .remember(analysis, i, raw.clone(), &policy, &snapshot);
-        }
-        Ok(checked)
+        Ok((snapshot, checked))
     }
 
     /// The plan of a result (from the session's cache when it has it), or why the
-    /// statement is refused.
+    /// statement is refused; with the snapshot it was decided on (`None` when it
+    /// could not be).
     async fn plan_for(
         &mut self,
         key: PlanKey,
         desc: &RowDescription,
         sql: &str,
         gate_checked: bool,
-    ) -> Result<Result<Arc<RowPlan>, String>, PgError> {
-        let policy = self.ctx.policy.current();
-        let snapshot = self.ctx.catalog.snapshot(&self.ctx.database).await?;
-        if let Some(plan) = self.plans.get(&policy, &snapshot, &key) {
-            return Ok(plan);
+        policy: &Arc<Policy>,
+        snapshot: Arc<Snapshot>,
+    ) -> Result<(Option<Arc<Snapshot>>, CachedPlan), PgError> {
+        if let Some(plan) = self.plans.get(policy, &snapshot, &key) {
+            return Ok((Some(snapshot), plan));
         }
         let (snapshot, plan) = self
             .build_plan(
-                &policy,
+                policy,
                 snapshot,
                 desc,
                 sql,
@@ -543,10 +579,10 @@ impl ServerPump {
             )
             .await?;
         let plan = plan.map(Arc::new);
-        if let Some(snapshot) = snapshot {
-            self.plans.insert(&policy, &snapshot, key, plan.clone());
+        if let Some(snapshot) = &snapshot {
+            self.plans.insert(policy, snapshot, key, plan.clone());
         }
-        Ok(plan)
+        Ok((snapshot, plan))
     }
 
     /// Builds the plan, reloading the catalog once on a miss; with the snapshot it was
