@@ -228,18 +228,41 @@ impl Connection {
             .keep_alive_timeout(config.header_read_timeout);
         let conn = builder.serve_connection(TokioIo::new(io), service);
         tokio::pin!(conn);
+        // The connection waits on two signals of its own, raised by a task that waits
+        // for the process-wide shutdown (drain) and for the cut-off: at each wake-up
+        // its loop looks at those only, which no other connection touches, instead of
+        // the shared shutdown signal (src/serve/stop.rs).
+        let (drain, draining_signal) = crate::serve::stop::signal();
+        let (cut, cut_signal) = crate::serve::stop::signal();
         let mut shutdown = self.shutdown.clone();
+        let relay = tokio::spawn(async move {
+            let shut_down = async {
+                let _ = shutdown.wait_for(|s| *s).await;
+            };
+            let drained = tokio::select! {
+                () = close.closed() => false,
+                () = shut_down => true,
+            };
+            if drained {
+                drain.raise();
+                close.closed().await;
+            }
+            cut.raise();
+        });
+        let drain_wait = draining_signal.wait();
+        let cut_wait = cut_signal.wait();
+        tokio::pin!(drain_wait, cut_wait);
         let mut draining = false;
         let tick = (config.idle_timeout / 4).min(Duration::from_secs(1));
         let mut ticker = tokio::time::interval(tick);
         loop {
             tokio::select! {
                 _ = conn.as_mut() => break,
-                _ = close.closed() => {
+                () = &mut cut_wait => {
                     tracing::info!("connection cut off: its consumer was disabled or removed");
                     break;
                 }
-                _ = shutdown.wait_for(|s| *s), if !draining => {
+                () = &mut drain_wait, if !draining => {
                     draining = true;
                     conn.as_mut().graceful_shutdown();
                 }
@@ -251,6 +274,7 @@ impl Connection {
                 }
             }
         }
+        relay.abort();
     }
 }
 
