@@ -68,6 +68,10 @@ impl CatalogCache {
             Ok(m) => m,
             Err(p) => p.into_inner(),
         };
+        // The name is copied only the first time (this runs at every RowDescription).
+        if let Some(entry) = map.get(db) {
+            return Arc::clone(entry);
+        }
         Arc::clone(map.entry(db.to_owned()).or_default())
     }
 
