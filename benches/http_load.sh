@@ -16,6 +16,7 @@ DURATION="${1:-10}"
 CONNS="${2:-32}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 # TUOMIN_BIN runs another build (e.g. of main, for a before/after in one sitting).
+# ROUNDS (default 3): the table's runs are repeated side by side and their medians given.
 TUOMIN="${TUOMIN_BIN:-$ROOT/target/release/tuomin}"
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk nginx" >&2; exit 1; }
@@ -211,21 +212,44 @@ PY
   done
   exit 0
 fi
-echo "--- wrk -t2 -c$CONNS -d${DURATION}s, $(nproc) cores, loopback"
-A=$(run a "http://127.0.0.1:$UP/json/customer")
-B=$(run b "http://127.0.0.1:$NGX/json/customer")
-C=$(run c "http://127.0.0.1:$GW/bin/customer" "x-api-key: $KEY")
-D=$(run d "http://127.0.0.1:$GW/json/customer" "x-api-key: $KEY")
-python3 - "$A" "$B" "$C" "$D" <<'PY'
-import sys
-rows = [r.split() for r in sys.argv[1:]]
+# The table: ROUNDS rounds (default 3) of the four runs side by side (in reverse order
+# every other round); each cell is the median of its rounds, and every round's (d)/(b)
+# is listed (the machine's speed drifts between and within sittings).
+ROUNDS=${ROUNDS:-3}
+echo "--- wrk -t2 -c$CONNS -d${DURATION}s, $(nproc) cores, loopback, $ROUNDS rounds"
+RESULTS=()
+for round in $(seq "$ROUNDS"); do
+  order="a b c d"
+  [ $((round % 2)) = 0 ] && order="d c b a"
+  for label in $order; do
+    case $label in
+      a) RESULTS+=("$round $(run a "http://127.0.0.1:$UP/json/customer")") ;;
+      b) RESULTS+=("$round $(run b "http://127.0.0.1:$NGX/json/customer")") ;;
+      c) RESULTS+=("$round $(run c "http://127.0.0.1:$GW/bin/customer" "x-api-key: $KEY")") ;;
+      d) RESULTS+=("$round $(run d "http://127.0.0.1:$GW/json/customer" "x-api-key: $KEY")") ;;
+    esac
+  done
+done
+python3 - "${RESULTS[@]}" <<'PY'
+import statistics, sys
 names = {"a": "upstream direct (nginx static)", "b": "nginx proxy_pass",
          "c": "tuomin, route passed through", "d": "tuomin, 5 fields masked (~2 KB JSON)"}
-b = float(rows[1][1])
-print("| run | what | requests/s | mean latency | ratio to (b) | nginx CPU µs/req | tuomin CPU µs/req |")
-print("|---|---|---:|---:|---:|---:|---:|")
-for label, rps, lat, ngx, tmn, n in rows:
-    n = float(n)
-    print(f"| ({label}) | {names[label]} | {float(rps):,.0f} | {lat} | {float(rps)/b:.2f} "
-          f"| {float(ngx) * 1e6 / n:.1f} | {float(tmn) * 1e6 / n:.1f} |")
+runs = {}
+for r in sys.argv[1:]:
+    rnd, label, rps, lat, ngx, tmn, n = r.split()
+    runs.setdefault(label, {})[int(rnd)] = (float(rps), lat, float(ngx), float(tmn), float(n))
+rounds = sorted(runs["b"])
+med = lambda xs: statistics.median(xs)
+b_rps = {k: v[0] for k, v in runs["b"].items()}
+print("| run | what | requests/s | ratio to (b) | nginx CPU µs/req | tuomin CPU µs/req |")
+print("|---|---|---:|---:|---:|---:|")
+for label in "abcd":
+    rs = runs[label]
+    rps = med([rs[k][0] for k in rounds])
+    ratio = med([rs[k][0] / b_rps[k] for k in rounds])
+    ngx = med([rs[k][2] * 1e6 / rs[k][4] for k in rounds])
+    tmn = med([rs[k][3] * 1e6 / rs[k][4] for k in rounds])
+    print(f"| ({label}) | {names[label]} | {rps:,.0f} | {ratio:.2f} | {ngx:.1f} | {tmn:.1f} |")
+by_round = " · ".join(f"{runs['d'][k][0] / b_rps[k]:.2f}" for k in rounds)
+print(f"\n(d)/(b) by round: {by_round} (medians of the rounds above)")
 PY
