@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::sync::mpsc;
 
+use super::handoff;
 use super::{Expect, GateCache, PolicySource, SessionCtx, SharedSession, lock};
 use crate::pg::catalog::CatalogCache;
 use crate::pg::codec::FormatCode;
@@ -40,7 +40,7 @@ impl Default for Known {
 
 /// The client-side pump of one session.
 pub struct ClientPump {
-    tx: mpsc::UnboundedSender<Expect>,
+    tx: handoff::Sender,
     /// By name (foldhash: looked up on every Bind and Execute; the names are the
     /// client's own, in its own session).
     statements: HashMap<String, Known, foldhash::fast::RandomState>,
@@ -86,11 +86,7 @@ fn refusal(message: impl Into<String>) -> ErrorResponse {
 
 impl ClientPump {
     /// A pump queuing into `tx`.
-    pub fn new(
-        tx: mpsc::UnboundedSender<Expect>,
-        ctx: &SessionCtx,
-        session: SharedSession,
-    ) -> Self {
+    pub fn new(tx: handoff::Sender, ctx: &SessionCtx, session: SharedSession) -> Self {
         ClientPump {
             tx,
             statements: HashMap::default(),

@@ -11,12 +11,14 @@
 //!   writes one audit record per statement.
 //! - [`plan_cache`]: the row plans a session reuses while policy and catalog stay;
 //!   [`last_described`]: the last result description decided on, and its plan.
-//! - [`queue`]: the expected-reply queue.
+//! - [`queue`]: the expected-reply queue; [`handoff`]: how the client pump hands
+//!   expectations to the server pump.
 //! - [`audit`]: the audit record of one statement.
 
 pub mod audit;
 pub mod client_pump;
 pub mod gate;
+pub mod handoff;
 pub mod last_described;
 pub mod plan_cache;
 pub mod queue;
@@ -26,7 +28,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use tokio::sync::mpsc;
 
 pub use gate::GateCache;
 pub use queue::{Expect, ReplyQueue};
@@ -123,7 +124,7 @@ pub async fn run(conn: Connected, ctx: SessionCtx, stopped: Stopped) -> Result<(
     let (upstream_read, upstream_write) = tokio::io::split(conn.upstream);
     let client = FramedReader::new(client_read, conn.client_buf, FrameLimits::FRONTEND);
     let upstream = FramedReader::new(upstream_read, conn.upstream_buf, FrameLimits::BACKEND);
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (tx, rx) = handoff::handoff();
     let shared = Arc::new(std::sync::Mutex::new(ctx.gate_session.clone()));
     let mut to_upstream = client_pump::ClientPump::new(tx, &ctx, shared.clone());
     let mut to_client = server_pump::ServerPump::new(rx, ctx, conn.status, shared);

@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::sync::mpsc;
 
 use super::audit::{Outcome, event};
 use super::gate::{described_sources, is_sensitive};
+use super::handoff;
 use super::last_described::LastDescribed;
 use super::plan_cache::{CachedPlan, PlanCache, PlanKey};
 use super::{Expect, ReplyQueue, SessionCtx, SharedSession, lock};
@@ -41,7 +41,7 @@ struct CopyState {
 
 /// The server-side pump of one session.
 pub struct ServerPump {
-    rx: mpsc::UnboundedReceiver<Expect>,
+    rx: handoff::Receiver,
     queue: ReplyQueue,
     ctx: SessionCtx,
     status: TransactionStatus,
@@ -75,7 +75,7 @@ fn refusal(message: impl Into<String>) -> ErrorResponse {
 impl ServerPump {
     /// A pump reading expectations from `rx`.
     pub fn new(
-        rx: mpsc::UnboundedReceiver<Expect>,
+        rx: handoff::Receiver,
         ctx: SessionCtx,
         status: TransactionStatus,
         session: SharedSession,
@@ -182,14 +182,13 @@ impl ServerPump {
     fn drain_and_emit(&mut self) -> Result<(), PgError> {
         loop {
             match self.rx.try_recv() {
-                Ok(Expect::Fatal(bytes)) => {
+                Some(Expect::Fatal(bytes)) => {
                     self.out.extend_from_slice(&bytes);
                     self.client_gone = true;
                     return Ok(());
                 }
-                Ok(e) => self.queue.push(e),
-                Err(mpsc::error::TryRecvError::Empty) => break,
-                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Some(e) => self.queue.push(e),
+                None => break,
             }
         }
         while let Some(e) = self.queue.take_synthetic() {
