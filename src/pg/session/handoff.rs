@@ -7,10 +7,10 @@
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 
-use super::Expect;
+use super::{Expect, lock};
 
 #[derive(Default)]
 struct State {
@@ -21,13 +21,6 @@ struct State {
 }
 
 type Shared = Arc<Mutex<State>>;
-
-fn lock(shared: &Shared) -> MutexGuard<'_, State> {
-    match shared.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
-}
 
 /// A new hand-off: the client pump's end and the server pump's.
 pub fn handoff() -> (Sender, Receiver) {

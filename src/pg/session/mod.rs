@@ -110,8 +110,9 @@ pub struct Connected {
 /// the server pump applies effects and transaction status as the server confirms them.
 pub type SharedSession = Arc<std::sync::Mutex<SessionState>>;
 
-/// Locks the shared session state (a poisoned lock is still the state).
-pub fn lock(s: &SharedSession) -> std::sync::MutexGuard<'_, SessionState> {
+/// Locks state the pumps share (the gate's session state, the hand-off queue); a
+/// poisoned lock is still the state.
+pub fn lock<T>(s: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match s.lock() {
         Ok(g) => g,
         Err(p) => p.into_inner(),
