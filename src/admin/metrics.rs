@@ -334,6 +334,7 @@ impl Metrics {
 
     /// Adds (and empties) a statement's or response's tally of values transformed.
     pub fn transformed(&self, channel: Channel, tally: &mut TransformTally) {
+        crate::transform::memo::count_recalled(tally.take_recalled());
         let listener = listener_label(channel);
         for (transform, n) in tally.drain() {
             self.count_values(

@@ -189,8 +189,9 @@ pub struct DefaultsSection {
     /// Why unclassified data may pass: required with `unclassified = "pass"`, recorded.
     pub unclassified_pass_reason: Option<String>,
     /// Outputs each format-preserving transform remembers (per consumer and field), so
-    /// a value seen again is not encrypted again; 0 turns the memo off. Default
-    /// [`crate::transform::memo::DEFAULT_ENTRIES`]. See `transform::memo`.
+    /// a value seen again is not encrypted again; 0 turns the memo off (and with it
+    /// the PostgreSQL gateway's memo of whole masked rows, `pg::rows::row_memo`).
+    /// Default [`crate::transform::memo::DEFAULT_ENTRIES`]. See `transform::memo`.
     pub pseudonym_memo: Option<usize>,
 }
 

@@ -68,6 +68,17 @@ static LIVE: Mutex<Vec<Weak<Shards>>> = Mutex::new(Vec::new());
 /// Hits and misses of the memos already dropped.
 static RETIRED: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 
+/// Values answered from remembered whole rows (`pg::rows::row_memo`) without reaching
+/// a memo here: hits too, added once per statement by [`count_recalled`].
+static RECALLED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts `n` values answered from remembered whole rows as memo hits.
+pub fn count_recalled(n: u64) {
+    if n > 0 {
+        RECALLED.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
 /// What the memos of the process have done, and hold now.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MemoStats {
@@ -85,7 +96,7 @@ pub fn stats() -> MemoStats {
     let Ok(live) = LIVE.lock() else {
         return out;
     };
-    out.hits = RETIRED[0].load(Ordering::Relaxed);
+    out.hits = RETIRED[0].load(Ordering::Relaxed) + RECALLED.load(Ordering::Relaxed);
     out.misses = RETIRED[1].load(Ordering::Relaxed);
     for memo in live.iter().filter_map(Weak::upgrade) {
         for shard in memo.0.iter() {
@@ -209,6 +220,10 @@ impl Transform for Memoized {
 
     fn reverse(&self, output: &str, ctx: &Context<'_>) -> Result<String, TransformError> {
         self.inner.reverse(output, ctx)
+    }
+
+    fn memoized(&self) -> bool {
+        true
     }
 
     /// Keys are hashes of the input's bytes, so `apply`'s memo answers here too. A

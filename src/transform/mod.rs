@@ -111,6 +111,13 @@ pub trait Transform: Send + Sync {
     /// The replacement of `input`. `Ok(None)` means SQL NULL / JSON null.
     fn apply(&self, input: &str, ctx: &Context<'_>) -> Result<Option<String>, TransformError>;
 
+    /// Whether outputs are remembered by a pseudonym memo ([`memo`]): such a
+    /// transform's output depends on its input alone, so a row of them can be
+    /// remembered whole (`pg::rows::row_memo`).
+    fn memoized(&self) -> bool {
+        false
+    }
+
     /// The input that `apply` maps to `output`. Only reversible transforms have one.
     fn reverse(&self, _output: &str, _ctx: &Context<'_>) -> Result<String, TransformError> {
         Err(TransformError::NotReversible(self.name()))

@@ -7,6 +7,9 @@
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TransformTally {
     counts: Vec<(&'static str, u64)>,
+    /// Of those, values answered from a remembered whole row (`pg::rows::row_memo`)
+    /// rather than by the transform's own pseudonym memo: memo hits all the same.
+    recalled: u64,
 }
 
 impl TransformTally {
@@ -31,6 +34,17 @@ impl TransformTally {
         for (name, n) in &other.counts {
             self.add_n(name, *n);
         }
+        self.recalled += other.recalled;
+    }
+
+    /// Notes `n` of the values counted as answered from a remembered row.
+    pub fn add_recalled(&mut self, n: u64) {
+        self.recalled += n;
+    }
+
+    /// Takes the count of values answered from remembered rows, leaving 0.
+    pub fn take_recalled(&mut self) -> u64 {
+        std::mem::take(&mut self.recalled)
     }
 
     /// The counts so far, in order of first use.

@@ -12,6 +12,8 @@ use crate::pg::codec::backend::DataRow;
 use crate::pg::codec::backend::data_row::RowValues;
 use crate::pg::codec::{BackendTag, FormatCode, Frame};
 use crate::pg::values::{self, TypeConstraint, TypeOid};
+
+use super::row_memo::RowMemo;
 use crate::transform::{Context, Transform, TransformTally};
 
 /// What happens to one output column.
@@ -60,6 +62,9 @@ pub struct RowPlan {
     pub audit: Vec<Arc<AuditField>>,
     /// The relations read.
     pub sources: Vec<String>,
+    /// Whole masked rows remembered, when every masked column's transform has a
+    /// pseudonym memo (see `row_memo`).
+    rows: Option<Arc<RowMemo>>,
 }
 
 impl RowPlan {
@@ -70,11 +75,18 @@ impl RowPlan {
         sources: Vec<String>,
     ) -> Self {
         let masked = columns.iter().any(|c| matches!(c, ColumnPlan::Mask(_)));
+        let memoizable = masked
+            && columns.len() <= 64
+            && columns.iter().all(|c| match c {
+                ColumnPlan::Pass => true,
+                ColumnPlan::Mask(m) => m.transform.memoized(),
+            });
         RowPlan {
             columns,
             masked,
             audit,
             sources,
+            rows: memoizable.then(Arc::default),
         }
     }
 
@@ -103,21 +115,54 @@ impl RowPlan {
             out.extend_from_slice(frame.as_bytes());
             return Ok(());
         }
+        // A row seen before under this plan: written as it was masked then.
+        let remembered = self
+            .rows
+            .as_deref()
+            .map(|memo| (memo, memo.hash(frame.as_bytes())));
+        if let Some((memo, hash)) = remembered
+            && let Some(counted) = memo.recall(hash, out)
+        {
+            self.count(counted, tally);
+            return Ok(());
+        }
         let before = out.len();
-        let result = self.write_masked(frame, out, tally, scratch);
-        if result.is_err() {
-            out.truncate(before);
+        let mut counted = 0;
+        let result = self.write_masked(frame, out, tally, &mut counted, scratch);
+        match &result {
+            Ok(()) => {
+                if let Some((memo, hash)) = remembered {
+                    memo.remember(hash, &out[before..], counted);
+                }
+            }
+            Err(_) => out.truncate(before),
         }
         result
     }
 
+    /// Counts, in `tally`, a value through each masked column whose bit is set (a row
+    /// written from the memo; only plans of at most 64 columns have one).
+    fn count(&self, counted: u64, tally: &mut TransformTally) {
+        for (i, column) in self.columns.iter().enumerate().take(64) {
+            if counted & (1 << i) != 0
+                && let ColumnPlan::Mask(m) = column
+            {
+                tally.add(m.transform.name());
+            }
+        }
+        tally.add_recalled(u64::from(counted.count_ones()));
+    }
+
     // Out of line: profiles (benches/callgrind_per_txn.py) show the masked row by name.
     #[inline(never)]
+    /// Masks the row, counting each masked value in `tally` and setting in `counted`
+    /// the bit of each of the first 64 columns whose value was masked (not NULL).
     fn write_masked(
         &self,
         frame: &Frame,
         out: &mut BytesMut,
         tally: &mut TransformTally,
+        counted: &mut u64,
         scratch: &mut String,
     ) -> Result<(), MaskError> {
         let row_error = |reason: String| MaskError {
@@ -136,7 +181,7 @@ impl RowPlan {
         out.put_i32(0);
         // The count fits: the upstream's row had it (checked by `split_body`).
         out.put_i16(values.len() as i16);
-        for (plan, value) in self.columns.iter().zip(&values) {
+        for (i, (plan, value)) in self.columns.iter().zip(&values).enumerate() {
             match (plan, value) {
                 (_, None) => out.put_i32(-1),
                 (ColumnPlan::Pass, Some(raw)) => put_value(out, raw)?,
@@ -146,6 +191,9 @@ impl RowPlan {
                         write_masked_value(m, raw, subject.as_deref(), out)?;
                     }
                     tally.add(m.transform.name());
+                    if i < 64 {
+                        *counted |= 1 << i;
+                    }
                 }
             }
         }
@@ -343,6 +391,82 @@ mod tests {
         RowPlan::new(columns, vec![], vec![])
     }
 
+    fn write_counting(plan: &RowPlan, row: &Frame, tally: &mut TransformTally) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        plan.write(row, &mut out, tally, &mut String::new())
+            .unwrap();
+        out.to_vec()
+    }
+
+    #[test]
+    fn a_row_seen_again_is_written_from_the_row_memo_as_it_was_masked() {
+        let mobile = || memoized("fpe_mobile", TypeOid::TEXT, TypeConstraint::None);
+        let plan = plan(vec![ColumnPlan::Pass, mobile(), mobile()]);
+        let memo = plan.rows.as_deref().expect("all masked columns memoized");
+        let row = frame(&[Some(b"42"), Some(b"13812345678"), None]);
+        let hash = memo.hash(row.as_bytes());
+        assert!(memo.recall(hash, &mut BytesMut::new()).is_none());
+        let mut first = TransformTally::default();
+        let once = write_counting(&plan, &row, &mut first);
+        let mut remembered = BytesMut::new();
+        assert_eq!(memo.recall(hash, &mut remembered), Some(0b010));
+        assert_eq!(&remembered[..], &once[..], "the masked row, as sent");
+        let mut second = TransformTally::default();
+        assert_eq!(write_counting(&plan, &row, &mut second), once);
+        // Counted alike from the memo: one value masked (the NULL is not), and noted
+        // as answered from a remembered row (a memo hit in the metrics).
+        assert_eq!(first.counts(), &[("fpe_mobile", 1)]);
+        assert_eq!(second.counts(), first.counts());
+        assert_eq!((first.take_recalled(), second.take_recalled()), (0, 1));
+        // Another row is masked, not recalled.
+        let other = frame(&[Some(b"43"), Some(b"13912345678"), Some(b"13700000000")]);
+        let mut third = TransformTally::default();
+        assert_ne!(write_counting(&plan, &other, &mut third), once);
+        assert_eq!(third.counts(), &[("fpe_mobile", 2)]);
+    }
+
+    #[test]
+    fn only_plans_whose_masked_columns_all_have_a_pseudonym_memo_get_a_row_memo() {
+        let mixed = plan(vec![
+            memoized("fpe_mobile", TypeOid::TEXT, TypeConstraint::None),
+            masked("mask", TypeOid::TEXT, TypeConstraint::None),
+        ]);
+        assert!(mixed.rows.is_none());
+        let unmemoized = plan(vec![masked(
+            "fpe_mobile",
+            TypeOid::TEXT,
+            TypeConstraint::None,
+        )]);
+        assert!(
+            unmemoized.rows.is_none(),
+            "pseudonym_memo = 0 builds no memo"
+        );
+        assert!(
+            plan(vec![ColumnPlan::Pass]).rows.is_none(),
+            "nothing masked"
+        );
+    }
+
+    #[test]
+    fn a_row_that_cannot_be_masked_is_not_remembered() {
+        let mobile = memoized("fpe_mobile", TypeOid::TEXT, TypeConstraint::None);
+        let plan = plan(vec![ColumnPlan::Pass, mobile]);
+        let row = frame(&[Some(b"42"), Some(b"not a mobile")]);
+        let mut out = BytesMut::new();
+        let tally = &mut TransformTally::default();
+        assert!(
+            plan.write(&row, &mut out, tally, &mut String::new())
+                .is_err()
+        );
+        assert!(
+            plan.write(&row, &mut out, tally, &mut String::new())
+                .is_err()
+        );
+        assert!(out.is_empty());
+        let memo = plan.rows.as_deref().unwrap();
+        assert!(memo.recall(memo.hash(row.as_bytes()), &mut out).is_none());
+    }
+
     #[test]
     fn a_masked_row_is_appended_whole_with_passed_and_null_values_unchanged() {
         let plan = plan(vec![
@@ -446,7 +570,8 @@ mod tests {
             };
             let mut recalled = String::new();
             assert!(m.transform.recall_into(b"13812345678", &mut recalled));
-            let again = written(&plan, &[Some(value)]).unwrap();
+            // A new plan with the same transform: no row memo yet, the value's is used.
+            let again = written(&self::plan(plan.columns().to_vec()), &[Some(value)]).unwrap();
             assert!(first.windows(11).any(|w| w == recalled.as_bytes()), "{oid}");
             assert_eq!(first, again, "{oid}");
             let unmemoized = self::plan(vec![masked("fpe_mobile", oid, constraint)]);
