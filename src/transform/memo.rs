@@ -147,9 +147,7 @@ impl Memoized {
     }
 
     fn hash(&self, input: &[u8]) -> u128 {
-        let mut h = SipHasher13::new_with_keys(self.key.0, self.key.1);
-        h.write(input);
-        h.finish128().as_u128()
+        keyed_hash(self.key, input)
     }
 
     fn shard(&self, hash: u128) -> &Mutex<Generations> {
@@ -235,6 +233,14 @@ impl Transform for Memoized {
         self.recall(self.hash(input), false, |found| out.push_str(found))
             .is_some()
     }
+}
+
+/// The memos' keyed hash of an input: SipHash-1-3 with a 128-bit output under `key`
+/// (drawn at random per memo). Also the row memo's (`pg::rows::row_memo`).
+pub fn keyed_hash(key: (u64, u64), input: &[u8]) -> u128 {
+    let mut h = SipHasher13::new_with_keys(key.0, key.1);
+    h.write(input);
+    h.finish128().as_u128()
 }
 
 /// The map's hasher: the key is already a keyed 128-bit hash, so its low bits are used

@@ -15,12 +15,12 @@
 //! nothing more is remembered); rows longer than [`MAX_ROW`] are not remembered.
 
 use std::collections::HashMap;
-use std::hash::Hasher;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::BytesMut;
-use siphasher::sip128::{Hasher128, SipHasher13};
+
+use crate::transform::memo::keyed_hash;
 
 /// Rows remembered per memo (per row plan of a session).
 pub const MAX_ROWS: usize = 65_536;
@@ -80,9 +80,7 @@ impl RowMemo {
 
     /// The keyed hash of a DataRow message's bytes.
     pub fn hash(&self, frame: &[u8]) -> u128 {
-        let mut h = SipHasher13::new_with_keys(self.key.0, self.key.1);
-        h.write(frame);
-        h.finish128().as_u128()
+        keyed_hash(self.key, frame)
     }
 
     /// Appends the masked row remembered for `hash` to `out`; which columns it masked.
