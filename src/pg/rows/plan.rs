@@ -12,9 +12,9 @@ use crate::pg::codec::backend::DataRow;
 use crate::pg::codec::backend::data_row::RowValues;
 use crate::pg::codec::{BackendTag, FormatCode, Frame};
 use crate::pg::values::{self, TypeConstraint, TypeOid};
+use crate::transform::{Context, Transform, TransformTally};
 
 use super::row_memo::RowMemo;
-use crate::transform::{Context, Transform, TransformTally};
 
 /// What happens to one output column.
 #[derive(Clone, Debug)]
@@ -153,10 +153,10 @@ impl RowPlan {
         tally.add_recalled(u64::from(counted.count_ones()));
     }
 
-    // Out of line: profiles (benches/callgrind_per_txn.py) show the masked row by name.
-    #[inline(never)]
     /// Masks the row, counting each masked value in `tally` and setting in `counted`
     /// the bit of each of the first 64 columns whose value was masked (not NULL).
+    // Out of line: profiles (benches/callgrind_per_txn.py) show the masked row by name.
+    #[inline(never)]
     fn write_masked(
         &self,
         frame: &Frame,
