@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
 
@@ -62,6 +63,10 @@ impl ReloadError {
 pub struct Live {
     path: PathBuf,
     pub policy: ArcSwap<Policy>,
+    /// Bumped after every new policy ([`PolicySource::generation`]).
+    ///
+    /// [`PolicySource::generation`]: crate::pg::session::PolicySource::generation
+    generation: AtomicU64,
     pub registry: Arc<Registry>,
     pub metrics: Arc<Metrics>,
     listeners: std::sync::Mutex<Vec<Box<dyn Listener>>>,
@@ -80,6 +85,7 @@ impl Live {
         Live {
             path: path.to_owned(),
             policy: ArcSwap::new(policy),
+            generation: AtomicU64::new(0),
             registry: Arc::new(Registry::default()),
             metrics,
             listeners: std::sync::Mutex::new(Vec::new()),
@@ -146,6 +152,7 @@ impl Live {
             commit();
         }
         self.policy.store(policy.clone());
+        self.generation.fetch_add(1, Ordering::Release);
         let cut_off = self
             .registry
             .cut_off(|c| !policy.consumer(c).is_some_and(|c| c.enabled));
@@ -159,5 +166,9 @@ impl Live {
 impl crate::pg::session::PolicySource for Live {
     fn current(&self) -> Arc<Policy> {
         self.policy.load_full()
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 }

@@ -138,6 +138,7 @@ pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, Stri
             .map_err(|e| e.to_string())?;
         ctx.registry = Some(live.registry.clone());
         ctx.metrics = metrics.clone();
+        live.add_listener(Box::new(ctx.reloader()));
         let listener = tokio::net::TcpListener::bind(&settings.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;

@@ -72,6 +72,19 @@ impl Gate {
     /// The analysis of `sql` for `consumer` in `session`, from the cache when it can:
     /// the exact text's, else the one its shape shares.
     pub fn analyse(&self, consumer: &str, sql: &str, session: &SessionState) -> Arc<Analysis> {
+        self.analyse_keepable(consumer, sql, session).0
+    }
+
+    /// [`Gate::analyse`], and whether the analysis may be kept for the same text,
+    /// consumer, search path, upstream user and transaction state on this gate (what
+    /// the cache keys on): false when it depends on more (`EXECUTE` of a `PREPARE`d
+    /// statement reads the session's verdicts).
+    pub fn analyse_keepable(
+        &self,
+        consumer: &str,
+        sql: &str,
+        session: &SessionState,
+    ) -> (Arc<Analysis>, bool) {
         let key = CacheKey {
             text: sql.to_owned(),
             consumer: consumer.to_owned(),
@@ -81,7 +94,7 @@ impl Gate {
             in_transaction: session.transaction() != TransactionStatus::Idle,
         };
         if let Some(hit) = self.cache.get(&key) {
-            return hit;
+            return (hit, true);
         }
         let shape = shape_of(sql).map(|shape| {
             let key = CacheKey {
@@ -92,12 +105,12 @@ impl Gate {
             (shape, key, known)
         });
         if let Some((_, _, Some(Some(shared)))) = &shape {
-            return shared.clone();
+            return (shared.clone(), true);
         }
         let (analysis, cacheable) = self.analyse_text(consumer, sql, session);
         let analysis = Arc::new(analysis);
         if !cacheable {
-            return analysis;
+            return (analysis, false);
         }
         if let Some((shape, shape_key, None)) = shape {
             let shared = self.shared_analysis(consumer, &shape, session, &analysis);
@@ -107,11 +120,11 @@ impl Gate {
                 // repeated as it is skips the lexer); later texts of the shape are not,
                 // so texts with ever-new literals do not push other entries out.
                 self.cache.insert(key, shared.clone());
-                return shared;
+                return (shared, true);
             }
         }
         self.cache.insert(key, analysis.clone());
-        analysis
+        (analysis, true)
     }
 
     /// The analysis of `shape`, if every text of that shape may share it: `exact` (the

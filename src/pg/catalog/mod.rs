@@ -6,12 +6,16 @@
 //! - [`CatalogCache`]: one snapshot per database, loaded on first use over a separate
 //!   upstream session with tuomin's credentials; reloaded when stale (DDL seen, a
 //!   table OID missing, a policy reload) or older than `catalog_refresh_secs`.
+//! - [`DatabaseCatalog`]: one session's handle on its database's snapshots. It keeps
+//!   the snapshot it was last given and hands it out again while the database's
+//!   generation (bumped at every new snapshot and every staleness mark) has not moved
+//!   and it is not too old: no shared lock, map lookup or reference count per statement.
 
 pub mod snapshot;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub use snapshot::{RelKind, Relation, Snapshot};
@@ -34,6 +38,10 @@ pub struct CatalogCache {
 struct Entry {
     current: std::sync::RwLock<Option<Arc<Snapshot>>>,
     stale: AtomicBool,
+    /// Bumped after every new snapshot and every staleness mark: a
+    /// [`DatabaseCatalog`] that saw the same generation holds what `current` and
+    /// `stale` would tell it.
+    generation: AtomicU64,
     loading: tokio::sync::Mutex<()>,
 }
 
@@ -50,6 +58,12 @@ impl Entry {
             Ok(mut g) => *g = Some(snapshot),
             Err(p) => *p.into_inner() = Some(snapshot),
         }
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    fn mark_stale(&self) {
+        self.stale.store(true, Ordering::Release);
+        self.generation.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -75,9 +89,23 @@ impl CatalogCache {
         Arc::clone(map.entry(db.to_owned()).or_default())
     }
 
+    /// A handle on `db`'s snapshots for one session.
+    pub fn database(self: &Arc<Self>, db: &str) -> DatabaseCatalog {
+        DatabaseCatalog {
+            entry: self.entry(db),
+            cache: Arc::clone(self),
+            db: db.to_owned(),
+            held: None,
+        }
+    }
+
     /// The current snapshot of `db`, (re)loaded when missing, stale or old.
     pub async fn snapshot(&self, db: &str) -> Result<Arc<Snapshot>, PgError> {
         let entry = self.entry(db);
+        self.snapshot_of(db, &entry).await
+    }
+
+    async fn snapshot_of(&self, db: &str, entry: &Entry) -> Result<Arc<Snapshot>, PgError> {
         if let Some(s) = entry.get()
             && !entry.stale.load(Ordering::Acquire)
             && s.loaded.elapsed() < self.refresh
@@ -86,7 +114,7 @@ impl CatalogCache {
         }
         // Boxed, as below: a reload's state (a whole upstream session) would otherwise
         // be part of the future of every caller, built and moved per message.
-        Box::pin(self.reload(db, &entry, None)).await
+        Box::pin(self.reload(db, entry, None)).await
     }
 
     /// A snapshot newer than `older`, for a table OID `older` did not know (reloaded
@@ -127,7 +155,7 @@ impl CatalogCache {
 
     /// Marks `db` for reload at its next use (DDL seen).
     pub fn mark_stale(&self, db: &str) {
-        self.entry(db).stale.store(true, Ordering::Release);
+        self.entry(db).mark_stale();
     }
 
     /// Marks every database for reload (policy reload).
@@ -137,8 +165,52 @@ impl CatalogCache {
             Err(p) => p.into_inner(),
         };
         for entry in map.values() {
-            entry.stale.store(true, Ordering::Release);
+            entry.mark_stale();
         }
+    }
+}
+
+/// One session's handle on its database's snapshots (see the module docs).
+#[derive(Debug, Clone)]
+pub struct DatabaseCatalog {
+    cache: Arc<CatalogCache>,
+    db: String,
+    entry: Arc<Entry>,
+    /// The snapshot last handed out, and the generation it was current in.
+    held: Option<(u64, Arc<Snapshot>)>,
+}
+
+impl DatabaseCatalog {
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.db
+    }
+
+    /// The current snapshot, as [`CatalogCache::snapshot`] gives it: the one held
+    /// while the generation stands and it is younger than the refresh period.
+    pub async fn snapshot(&mut self) -> Result<&Arc<Snapshot>, PgError> {
+        let generation = self.entry.generation.load(Ordering::Acquire);
+        let held = match self.held.take() {
+            Some((g, s)) if g == generation && s.loaded.elapsed() < self.cache.refresh => (g, s),
+            // The generation read before the snapshot: a change in between makes the
+            // next call look again.
+            _ => (
+                generation,
+                self.cache.snapshot_of(&self.db, &self.entry).await?,
+            ),
+        };
+        Ok(&self.held.insert(held).1)
+    }
+
+    /// [`CatalogCache::after_miss`] for this database (a new snapshot moves the
+    /// generation: the held one is not handed out again).
+    pub async fn after_miss(&self, older: &Snapshot) -> Result<Arc<Snapshot>, PgError> {
+        Box::pin(self.cache.reload(&self.db, &self.entry, Some(older.loaded))).await
+    }
+
+    /// Marks the database for reload at its next use (DDL seen).
+    pub fn mark_stale(&self) {
+        self.entry.mark_stale();
     }
 }
 
@@ -154,6 +226,55 @@ pub fn is_ddl_tag(tag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::postgres::{Upstream, UpstreamTlsMode};
+
+    /// A cache whose upstream refuses connections (a port nothing listens on): a
+    /// reload fails, so a test sees whether a snapshot was handed out or reloaded.
+    fn unreachable_cache() -> Arc<CatalogCache> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let target = UpstreamTarget::new(Upstream {
+            host: "127.0.0.1".into(),
+            port,
+            user: "postgres".into(),
+            password: None,
+            tls: UpstreamTlsMode::Disable,
+            ca_file: None,
+            server_name: "127.0.0.1".into(),
+        })
+        .unwrap();
+        Arc::new(CatalogCache::new(target, Duration::from_secs(3600)))
+    }
+
+    fn snapshot() -> Arc<Snapshot> {
+        Arc::new(Snapshot::new(Default::default(), Default::default()))
+    }
+
+    #[tokio::test]
+    async fn a_session_holds_its_snapshot_until_the_generation_moves() {
+        let cache = unreachable_cache();
+        let mut db = cache.database("bank");
+        assert!(db.snapshot().await.is_err(), "nothing loaded: a reload");
+        let first = snapshot();
+        db.entry.set(Arc::clone(&first));
+        let got = Arc::clone(db.snapshot().await.unwrap());
+        assert!(Arc::ptr_eq(&got, &first));
+        assert!(Arc::ptr_eq(db.snapshot().await.unwrap(), &first), "held");
+        // Another session's handle sees the same entry.
+        let second = snapshot();
+        cache.database("bank").entry.set(Arc::clone(&second));
+        assert!(
+            Arc::ptr_eq(db.snapshot().await.unwrap(), &second),
+            "a new snapshot moves the generation"
+        );
+        // A staleness mark (DDL seen, a policy reload) is not answered from what is held.
+        cache.mark_all_stale();
+        assert!(db.snapshot().await.is_err(), "stale: a reload");
+        assert!(cache.database("other").snapshot().await.is_err());
+    }
 
     #[test]
     fn ddl_tags_mark_the_catalog_stale_and_reads_do_not() {

@@ -26,6 +26,7 @@ use crate::pg::net::tls::{self, TlsConfigError};
 use crate::pg::session::{self, GateCache, PolicySource, SessionCtx};
 use crate::pg::startup::{Accepted, Negotiation, refuse as negotiate_refuse};
 use crate::pg::upstream::UpstreamTarget;
+use crate::policy::Policy;
 use crate::serve::Registry;
 
 /// Everything the listener's sessions share.
@@ -61,7 +62,34 @@ impl std::fmt::Debug for ServerCtx {
     }
 }
 
+/// Follows policy reloads for the PostgreSQL listener: a new policy marks every
+/// database's catalog snapshot stale, so the next statement of every session is
+/// judged on the catalog as it is now — schema changes made outside the gateway
+/// included (besides DDL seen in a session, a table OID missing, and the periodic
+/// `catalog_refresh_secs`).
+pub struct PgReloader {
+    catalog: Arc<CatalogCache>,
+}
+
+impl crate::serve::Listener for PgReloader {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn prepare(&self, _policy: Arc<Policy>) -> Result<Box<dyn FnOnce() + Send>, String> {
+        let catalog = Arc::clone(&self.catalog);
+        Ok(Box::new(move || catalog.mark_all_stale()))
+    }
+}
+
 impl ServerCtx {
+    /// What follows policy reloads for this listener ([`PgReloader`]).
+    pub fn reloader(&self) -> PgReloader {
+        PgReloader {
+            catalog: Arc::clone(&self.catalog),
+        }
+    }
+
     /// Builds TLS configurations and the catalog cache from `settings`.
     pub fn new(
         settings: Arc<PostgresSettings>,
@@ -188,11 +216,11 @@ async fn connection(
     let session_ctx = SessionCtx {
         counters: ctx.metrics.statement_counters(&consumer),
         metrics: Arc::clone(&ctx.metrics),
+        catalog: ctx.catalog.database(&database),
         consumer,
         database,
         client: Some(addr),
         policy: Arc::clone(&ctx.policy),
-        catalog: Arc::clone(&ctx.catalog),
         audit: ctx.audit.clone(),
         gates: Arc::clone(&ctx.gates),
         gate_session,

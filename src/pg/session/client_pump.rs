@@ -1,15 +1,15 @@
 //! [`ClientPump`]: client → upstream. See the [module docs](super).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
+use super::gate::SessionGate;
 use super::handoff;
-use super::{Expect, GateCache, PolicySource, SessionCtx, SharedSession, lock};
-use crate::pg::catalog::CatalogCache;
+use super::known::{ByName, Known};
+use super::{Expect, SessionCtx, SharedSession, lock};
 use crate::pg::codec::FormatCode;
 use crate::pg::codec::backend::{ErrorResponse, NoticeResponse};
 use crate::pg::codec::frontend::{
@@ -22,40 +22,21 @@ use crate::pg::sqltext::{CopyOut, Statement, classify};
 use crate::serve::stop::Stopped;
 use crate::sql::{Analysis, Gate, StatementKind};
 
-/// A prepared statement or portal: its text and the gate's verdict on it.
-#[derive(Clone)]
-struct Known {
-    sql: Arc<str>,
-    analysis: Option<Arc<Analysis>>,
-}
-
-impl Default for Known {
-    fn default() -> Self {
-        Known {
-            sql: "".into(),
-            analysis: None,
-        }
-    }
-}
-
 /// The client-side pump of one session.
 pub struct ClientPump {
     tx: handoff::Sender,
-    /// By name (foldhash: looked up on every Bind and Execute; the names are the
-    /// client's own, in its own session).
-    statements: HashMap<String, Known, foldhash::fast::RandomState>,
-    portals: HashMap<String, Known, foldhash::fast::RandomState>,
+    statements: ByName,
+    portals: ByName,
     /// After a refusal in the extended protocol: drop messages until Sync.
     skipping: bool,
     /// The portal the previous message described, if it was a Describe of one.
     described: Option<String>,
-    policy: Arc<dyn PolicySource>,
     consumer: String,
-    database: String,
-    catalog: Arc<CatalogCache>,
-    gates: Arc<GateCache>,
+    gate: SessionGate,
     session: SharedSession,
-    /// When the message being handled arrived.
+    /// When the message being handled arrived: when the read that brought it returned
+    /// (one clock read per read from the client, not per message; the messages of a
+    /// pipelined batch arrive together).
     received: Instant,
     /// The last statement text the gateway's own allowlist read, and its reading
     /// ([`classify_unless_last`]).
@@ -89,33 +70,26 @@ impl ClientPump {
     pub fn new(tx: handoff::Sender, ctx: &SessionCtx, session: SharedSession) -> Self {
         ClientPump {
             tx,
-            statements: HashMap::default(),
-            portals: HashMap::default(),
+            statements: ByName::default(),
+            portals: ByName::default(),
             skipping: false,
             described: None,
             classified: None,
-            policy: ctx.policy.clone(),
             consumer: ctx.consumer.clone(),
-            database: ctx.database.clone(),
-            catalog: ctx.catalog.clone(),
-            gates: ctx.gates.clone(),
+            gate: SessionGate::new(ctx.policy.clone(), ctx.catalog.clone(), ctx.gates.clone()),
             session,
             received: Instant::now(),
         }
     }
 
     /// The gate for the running policy and the database's current catalog.
-    async fn gate(&self) -> Result<Arc<Gate>, PgError> {
-        let policy = self.policy.current();
-        let snapshot = self.catalog.snapshot(&self.database).await?;
-        Ok(self.gates.gate(&self.database, &policy, &snapshot))
+    async fn gate(&mut self) -> Result<Arc<Gate>, PgError> {
+        Ok(Arc::clone(self.gate.gate().await?))
     }
 
     /// The gate's analysis of `sql` in this session.
-    async fn analyse(&self, sql: &str) -> Result<(Arc<Gate>, Arc<Analysis>), PgError> {
-        let gate = self.gate().await?;
-        let analysis = gate.analyse(&self.consumer, sql, &lock(&self.session));
-        Ok((gate, analysis))
+    async fn analyse(&mut self, sql: &Arc<str>) -> Result<Arc<Analysis>, PgError> {
+        self.gate.analyse(&self.consumer, sql, &self.session).await
     }
 
     /// Queues the gate's notices of `analysis` for the client.
@@ -160,7 +134,10 @@ impl ClientPump {
                 r = client.next() => r,
             };
             let mut frame = match next {
-                Ok(Some(frame)) => frame,
+                Ok(Some(frame)) => {
+                    self.received = Instant::now();
+                    frame
+                }
                 Ok(None) => {
                     // The client left without Terminate (it crashed, or its network
                     // went): end the upstream session as if it had sent one, so the
@@ -203,7 +180,6 @@ impl ClientPump {
 
     async fn handle(&mut self, frame: Frame, out: &mut BytesMut) -> Result<Flow, PgError> {
         let tag = frame.frontend_tag().map_err(PgError::decode)?;
-        self.received = Instant::now();
         let described = self.described.take();
         if self.skipping && tag != FrontendTag::Sync && tag != FrontendTag::Terminate {
             return Ok(Flow::Continue);
@@ -314,7 +290,7 @@ impl ClientPump {
             Target::Statement => &self.statements,
             Target::Portal => &self.portals,
         };
-        map.get(name).cloned().unwrap_or_default()
+        map.get(name)
     }
 
     /// A refusal of the simple Query `sql`.
@@ -338,7 +314,7 @@ impl ClientPump {
 
     async fn query(&mut self, q: Query, frame: Frame, out: &mut BytesMut) -> Result<(), PgError> {
         let sql: Arc<str> = q.sql.into();
-        let (gate, analysis) = self.analyse(&sql).await?;
+        let analysis = self.analyse(&sql).await?;
         // The gateway's own allowlist stays behind the gate (defence in depth).
         let statements = classify_unless_last(&mut self.classified, &sql);
         let copy = match &*statements {
@@ -356,6 +332,7 @@ impl ClientPump {
                 // `COPY table` reads `FROM ONLY table`, which the gate's parser does not
                 // take; without ONLY it reads the children too, which is no less strict.
                 let select = c.query.replacen(" FROM ONLY ", " FROM ", 1);
+                let gate = self.gate().await?;
                 let inner = gate.analyse(&self.consumer, &select, &lock(&self.session));
                 if let Err(r) = inner.verdict() {
                     return self.refuse_query(r.message.clone(), sql);
@@ -423,7 +400,7 @@ impl ClientPump {
 
     async fn parse(&mut self, p: Parse, frame: Frame, out: &mut BytesMut) -> Result<(), PgError> {
         let sql: Arc<str> = p.sql.as_str().into();
-        let (_, analysis) = self.analyse(&sql).await?;
+        let analysis = self.analyse(&sql).await?;
         if let Err(r) = analysis.verdict() {
             return self.refuse_extended(r.message.clone(), sql);
         }
@@ -439,7 +416,7 @@ impl ClientPump {
         }
         self.notices(&analysis)?;
         self.statements.insert(
-            p.statement.clone(),
+            &p.statement,
             Known {
                 sql,
                 analysis: Some(analysis.clone()),
@@ -474,7 +451,7 @@ impl ClientPump {
             .as_ref()
             .map(|a| a.param_lookups().cloned().collect())
             .unwrap_or_default();
-        self.portals.insert(bind.portal.clone(), known.clone());
+        self.portals.insert(&bind.portal, known.clone());
         let refused_setting = known.analysis.as_ref().and_then(|a| {
             a.param_settings()
                 .find_map(|param| bound_setting_name(&bind, param).err())

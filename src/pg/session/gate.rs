@@ -1,14 +1,24 @@
 //! The SQL gate as the sessions use it: one [`Gate`] per database, rebuilt when the
 //! running policy or the database's catalog snapshot changes (policy reload, DDL,
 //! periodic refresh), and what the server pump needs to cross-check a RowDescription.
+//!
+//! [`SessionGate`] is one client pump's way to it: the policy, the snapshot and the
+//! gate are held between statements and fetched again only when one of them changed,
+//! and the analysis of the last statement text is kept for a driver that sends one
+//! text over and over (every Parse of `pgbench -M extended`, every `execute` of an
+//! ORM) — with no shared lock, map or reference count taken per statement.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::pg::catalog::Snapshot;
+use super::{HeldPolicy, PolicySource, SharedSession, lock};
+use crate::pg::catalog::{DatabaseCatalog, Snapshot};
 use crate::pg::codec::backend::FieldDescription;
+use crate::pg::error::PgError;
 use crate::policy::Policy;
-use crate::sql::{ColumnName, Gate, QualifiedName};
+use crate::sql::{
+    Analysis, ColumnName, Gate, QualifiedName, SearchPath, SessionState, TransactionStatus,
+};
 
 struct Built {
     policy: Arc<Policy>,
@@ -57,6 +67,115 @@ impl GateCache {
             },
         );
         gate
+    }
+}
+
+/// The SQL gate as one session's client pump reaches it (see the module docs).
+pub struct SessionGate {
+    source: Arc<dyn PolicySource>,
+    policy: HeldPolicy,
+    catalog: DatabaseCatalog,
+    /// The database's name, the gates' key.
+    database: String,
+    gates: Arc<GateCache>,
+    held: Option<Built>,
+    last: Option<LastAnalysis>,
+}
+
+/// The analysis of the last text analysed on the held gate, and what else it was
+/// analysed for (the gate's cache key, but for the consumer: one per pump).
+struct LastAnalysis {
+    text: Arc<str>,
+    search_path: SearchPath,
+    upstream_user: String,
+    in_transaction: bool,
+    analysis: Arc<Analysis>,
+    /// Whether `analysis` is this session's own copy (see [`SessionGate::analyse`]).
+    own: bool,
+}
+
+impl LastAnalysis {
+    fn is_for(&self, text: &str, session: &SessionState) -> bool {
+        *self.text == *text
+            && self.in_transaction == (session.transaction() != TransactionStatus::Idle)
+            && self.search_path == *session.search_path()
+            && self.upstream_user == session.upstream_user()
+    }
+}
+
+impl SessionGate {
+    pub fn new(
+        source: Arc<dyn PolicySource>,
+        catalog: DatabaseCatalog,
+        gates: Arc<GateCache>,
+    ) -> Self {
+        SessionGate {
+            policy: HeldPolicy::new(&*source),
+            source,
+            database: catalog.name().to_owned(),
+            catalog,
+            gates,
+            held: None,
+            last: None,
+        }
+    }
+
+    /// The gate for the running policy and the database's current catalog.
+    pub async fn gate(&mut self) -> Result<&Arc<Gate>, PgError> {
+        Ok(self.refresh().await?.0)
+    }
+
+    /// The held gate, rebuilt (and the last analysis forgotten) when the policy or
+    /// the snapshot changed; and the last analysis.
+    async fn refresh(&mut self) -> Result<(&Arc<Gate>, &mut Option<LastAnalysis>), PgError> {
+        let policy = self.policy.current(&*self.source);
+        let snapshot = self.catalog.snapshot().await?;
+        let held = match self.held.take() {
+            Some(b) if Arc::ptr_eq(&b.policy, policy) && Arc::ptr_eq(&b.snapshot, snapshot) => b,
+            _ => {
+                self.last = None;
+                Built {
+                    gate: self.gates.gate(&self.database, policy, snapshot),
+                    policy: Arc::clone(policy),
+                    snapshot: Arc::clone(snapshot),
+                }
+            }
+        };
+        Ok((&self.held.insert(held).gate, &mut self.last))
+    }
+
+    /// The gate's analysis of `sql` for `consumer` in `session`: the last one when
+    /// the gate and everything it was analysed for are the same. A text met twice in
+    /// a row gets this session's own copy of its analysis, so that the references
+    /// the pumps take to it per message are not on a counter shared with the
+    /// sessions of the other connection threads.
+    pub async fn analyse(
+        &mut self,
+        consumer: &str,
+        sql: &Arc<str>,
+        session: &SharedSession,
+    ) -> Result<Arc<Analysis>, PgError> {
+        let (gate, last) = self.refresh().await?;
+        let session = lock(session);
+        if let Some(kept) = last
+            && kept.is_for(sql, &session)
+        {
+            if !kept.own {
+                kept.analysis = Arc::new(Analysis::clone(&kept.analysis));
+                kept.own = true;
+            }
+            return Ok(Arc::clone(&kept.analysis));
+        }
+        let (analysis, keepable) = gate.analyse_keepable(consumer, sql, &session);
+        *last = keepable.then(|| LastAnalysis {
+            text: Arc::clone(sql),
+            search_path: session.search_path().clone(),
+            upstream_user: session.upstream_user().to_owned(),
+            in_transaction: session.transaction() != TransactionStatus::Idle,
+            analysis: Arc::clone(&analysis),
+            own: false,
+        });
+        Ok(analysis)
     }
 }
 

@@ -12,13 +12,14 @@
 //! - [`plan_cache`]: the row plans a session reuses while policy and catalog stay;
 //!   [`last_described`]: the last result description decided on, and its plan.
 //! - [`queue`]: the expected-reply queue; [`handoff`]: how the client pump hands
-//!   expectations to the server pump.
+//!   expectations to the server pump; [`known`]: the statements and portals by name.
 //! - [`audit`]: the audit record of one statement.
 
 pub mod audit;
 pub mod client_pump;
 pub mod gate;
 pub mod handoff;
+pub mod known;
 pub mod last_described;
 pub mod plan_cache;
 pub mod queue;
@@ -34,7 +35,7 @@ pub use queue::{Expect, ReplyQueue};
 
 use crate::admin::{ConsumerCounters, Metrics};
 use crate::audit::AuditLog;
-use crate::pg::catalog::CatalogCache;
+use crate::pg::catalog::DatabaseCatalog;
 use crate::pg::codec::FrameLimits;
 use crate::pg::codec::backend::TransactionStatus;
 use crate::pg::error::PgError;
@@ -48,11 +49,46 @@ use crate::sql::SessionState;
 pub trait PolicySource: Send + Sync {
     /// The running policy.
     fn current(&self) -> Arc<Policy>;
+    /// A number that changes whenever the running policy does (after it changed:
+    /// a policy fetched after reading a generation is at least as new as it).
+    fn generation(&self) -> u64;
 }
 
 impl PolicySource for Arc<Policy> {
     fn current(&self) -> Arc<Policy> {
         Arc::clone(self)
+    }
+
+    fn generation(&self) -> u64 {
+        0
+    }
+}
+
+/// The running policy as a pump keeps it between statements: fetched again only when
+/// the source's generation moved, so a statement takes no reference on the policy
+/// that the sessions on other threads share.
+pub struct HeldPolicy {
+    generation: u64,
+    policy: Arc<Policy>,
+}
+
+impl HeldPolicy {
+    pub fn new(source: &dyn PolicySource) -> Self {
+        let generation = source.generation();
+        HeldPolicy {
+            generation,
+            policy: source.current(),
+        }
+    }
+
+    /// The running policy.
+    pub fn current(&mut self, source: &dyn PolicySource) -> &Arc<Policy> {
+        let generation = source.generation();
+        if generation != self.generation {
+            self.policy = source.current();
+            self.generation = generation;
+        }
+        &self.policy
     }
 }
 
@@ -67,8 +103,8 @@ pub struct SessionCtx {
     pub client: Option<SocketAddr>,
     /// The running policy.
     pub policy: Arc<dyn PolicySource>,
-    /// The catalog cache.
-    pub catalog: Arc<CatalogCache>,
+    /// The upstream database's catalog snapshots.
+    pub catalog: DatabaseCatalog,
     /// The audit trail, when the policy has one.
     pub audit: Option<AuditLog>,
     /// The SQL gates, per database.
@@ -149,5 +185,61 @@ pub async fn run(conn: Connected, ctx: SessionCtx, stopped: Stopped) -> Result<(
                 Err(e)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+    /// A policy source that counts its fetches.
+    struct Counting {
+        policy: Mutex<Arc<Policy>>,
+        generation: AtomicU64,
+        fetched: AtomicUsize,
+    }
+
+    impl PolicySource for Counting {
+        fn current(&self) -> Arc<Policy> {
+            self.fetched.fetch_add(1, Ordering::Relaxed);
+            Arc::clone(&lock(&self.policy))
+        }
+
+        fn generation(&self) -> u64 {
+            self.generation.load(Ordering::Acquire)
+        }
+    }
+
+    fn policy() -> Arc<Policy> {
+        let dir = tempfile::tempdir().unwrap();
+        crate::keys::MasterKey::from_bytes(crate::keys::KeyId(1), [7; 32])
+            .write_new_file(&dir.path().join("k.key"))
+            .unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, "version = 1\n[keys]\nmaster_key_file = \"k.key\"\n").unwrap();
+        Arc::new(crate::config::load(&path).unwrap())
+    }
+
+    #[test]
+    fn a_held_policy_is_fetched_again_only_when_the_generation_moved() {
+        let first = policy();
+        let source = Counting {
+            policy: Mutex::new(Arc::clone(&first)),
+            generation: AtomicU64::new(0),
+            fetched: AtomicUsize::new(0),
+        };
+        let mut held = HeldPolicy::new(&source);
+        for _ in 0..3 {
+            assert!(Arc::ptr_eq(held.current(&source), &first));
+        }
+        assert_eq!(source.fetched.load(Ordering::Relaxed), 1, "fetched once");
+        let second = policy();
+        *lock(&source.policy) = Arc::clone(&second);
+        source.generation.fetch_add(1, Ordering::Release);
+        assert!(Arc::ptr_eq(held.current(&source), &second), "the new one");
+        assert!(Arc::ptr_eq(held.current(&source), &second));
+        assert_eq!(source.fetched.load(Ordering::Relaxed), 2);
     }
 }

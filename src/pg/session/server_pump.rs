@@ -11,7 +11,7 @@ use super::gate::{described_sources, is_sensitive};
 use super::handoff;
 use super::last_described::LastDescribed;
 use super::plan_cache::{CachedPlan, PlanCache, PlanKey};
-use super::{Expect, ReplyQueue, SessionCtx, SharedSession, lock};
+use super::{Expect, HeldPolicy, ReplyQueue, SessionCtx, SharedSession, lock};
 use crate::audit::Channel;
 use crate::pg::catalog::{Snapshot, is_ddl_tag};
 use crate::pg::codec::backend::{
@@ -44,6 +44,8 @@ pub struct ServerPump {
     rx: handoff::Receiver,
     queue: ReplyQueue,
     ctx: SessionCtx,
+    /// The running policy, as this pump last fetched it.
+    policy: HeldPolicy,
     status: TransactionStatus,
     /// The plan of the rows now arriving.
     plan: Option<Arc<RowPlan>>,
@@ -83,6 +85,7 @@ impl ServerPump {
         ServerPump {
             rx,
             queue: ReplyQueue::default(),
+            policy: HeldPolicy::new(&*ctx.policy),
             ctx,
             status,
             plan: None,
@@ -402,16 +405,19 @@ impl ServerPump {
     }
 
     async fn row_description(&mut self, frame: Frame) -> Result<(), PgError> {
-        let policy = self.ctx.policy.current();
-        let snapshot = self.ctx.catalog.snapshot(&self.ctx.database).await?;
         let analysed = self.current_analysis();
+        // Borrowed from what the pump holds: a description seen before takes no
+        // reference on the policy or the snapshot (shared with other threads' sessions).
+        let policy = self.policy.current(&*self.ctx.policy);
+        let snapshot = self.ctx.catalog.snapshot().await?;
         if let Some((analysis, i)) = &analysed
             && let Some(plan) =
                 self.described
-                    .recall(analysis, *i, frame.as_bytes(), &policy, &snapshot)
+                    .recall(analysis, *i, frame.as_bytes(), policy, snapshot)
         {
             return self.described_by(&frame, plan);
         }
+        let (policy, snapshot) = (Arc::clone(policy), Arc::clone(snapshot));
         let desc = RowDescription::decode(&frame.body())
             .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
         let sql = self.current_sql();
@@ -539,11 +545,7 @@ impl ServerPump {
                 .all(|f| f.table_oid == 0 || s.relation(f.table_oid).is_some())
         };
         if !known(&snapshot) {
-            snapshot = self
-                .ctx
-                .catalog
-                .after_miss(&self.ctx.database, &snapshot)
-                .await?;
+            snapshot = self.ctx.catalog.after_miss(&snapshot).await?;
         }
         let described = described_sources(&snapshot, &desc.fields);
         let checked = statement
@@ -609,7 +611,7 @@ impl ServerPump {
                 Ok(plan) => return Ok((Some(snapshot), Ok(plan))),
                 Err(PlanOutcome::Refused(message)) => return Ok((Some(snapshot), Err(message))),
                 Err(PlanOutcome::Miss) if attempt == 0 => {
-                    snapshot = catalog.after_miss(&self.ctx.database, &snapshot).await?;
+                    snapshot = catalog.after_miss(&snapshot).await?;
                 }
                 Err(PlanOutcome::Miss) => {}
             }
@@ -641,7 +643,7 @@ impl ServerPump {
         let cc = CommandComplete::decode(&frame.body())
             .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
         if is_ddl_tag(&cc.command_tag) {
-            self.ctx.catalog.mark_stale(&self.ctx.database);
+            self.ctx.catalog.mark_stale();
         }
         self.audit_completed()?;
         self.plan = None;
