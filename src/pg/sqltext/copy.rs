@@ -112,7 +112,7 @@ fn options(tokens: &[Token], query: String) -> Result<CopyOut, String> {
             let skip = usize::from(tokens.get(j).and_then(Token::word) == Some("as"));
             match tokens.get(j + skip).map(|t| &t.kind) {
                 Some(TokenKind::Str(s)) => Some(s.clone()),
-                Some(TokenKind::Word(w)) => Some(w.clone()),
+                Some(TokenKind::Word(w)) => Some(w.to_string()),
                 _ => None,
             }
         };
