@@ -157,7 +157,7 @@ async fn reload(live: &Arc<Live>) -> Response<Full<Bytes>> {
                 ReloadError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            let running = live.policy.load().version.clone();
+            let running = live.policy().version.clone();
             json_response(
                 status,
                 &json!({

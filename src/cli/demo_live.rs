@@ -96,7 +96,7 @@ async fn check(demo: Demo, out: &mut dyn Write) -> Result<()> {
 
 /// The audit trail the running demo writes, as a path to show.
 fn demo_audit(demo: &Demo) -> Option<String> {
-    let policy = demo.running.live.policy.load();
+    let policy = demo.running.live.policy();
     super::demo::audit_file(&policy).map(|p| p.display().to_string())
 }
 

@@ -62,7 +62,8 @@ impl ReloadError {
 /// The running policy, its listeners, the connection registry and the metrics.
 pub struct Live {
     path: PathBuf,
-    pub policy: ArcSwap<Policy>,
+    /// Swapped only by [`Live::reload`], which bumps `generation` after it.
+    policy: ArcSwap<Policy>,
     /// Bumped after every new policy ([`PolicySource::generation`]).
     ///
     /// [`PolicySource::generation`]: crate::pg::session::PolicySource::generation
@@ -91,6 +92,11 @@ impl Live {
             listeners: std::sync::Mutex::new(Vec::new()),
             audit,
         }
+    }
+
+    /// The running policy.
+    pub fn policy(&self) -> Arc<Policy> {
+        self.policy.load_full()
     }
 
     pub fn add_listener(&self, listener: Box<dyn Listener>) {

@@ -185,7 +185,7 @@ pub async fn start(config: &Path, options: ServeOptions) -> Result<Running, Stri
 /// `tuomin serve`: runs until SIGINT or SIGTERM; SIGHUP reloads the policy.
 pub async fn run(config: &Path, options: ServeOptions) -> Result<(), String> {
     let running = start(config, options).await?;
-    let policy: Arc<Policy> = running.live.policy.load_full();
+    let policy: Arc<Policy> = running.live.policy();
     tracing::info!(version = %policy.version, "policy loaded");
     if let Some(addr) = running.http_addr {
         tracing::info!(%addr, "HTTP gateway listening");

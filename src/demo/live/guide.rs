@@ -181,7 +181,7 @@ fn curl(out: &mut String, demo: &Demo) {
 /// The first card's number as `consumer` sees it over HTTP (its pseudonym).
 fn card_seen_by(demo: &Demo, consumer: &str) -> Option<String> {
     let card = demo.data.cards.first()?;
-    let policy = demo.running.live.policy.load();
+    let policy = demo.running.live.policy();
     match policy.decide_json_key(consumer, "card_no")? {
         Decision::Transform { transform, .. } => transform
             .apply(&card.card_no, &Context::default())
