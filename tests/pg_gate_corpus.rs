@@ -251,6 +251,18 @@ async fn every_legitimate_query_succeeds_through_the_gateway() {
     );
 }
 
+/// The (card_id, card_no) rows of a simple query.
+async fn card_rows(client: &tokio_postgres::Client, sql: &str) -> Vec<(String, String)> {
+    let found = client.simple_query(sql).await.expect("simple query");
+    found
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => Some((r.get(0)?.to_owned(), r.get(1)?.to_owned())),
+            _ => None,
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pseudonym_finds_its_row_which_comes_back_masked() {
     let (server, db, secrets, gw) = setup();
@@ -258,40 +270,43 @@ async fn a_pseudonym_finds_its_row_which_comes_back_masked() {
     let client = &conn.client;
     let rows = client
         .query(
-            "select card_id, card_no from cards order by card_id limit 1",
+            "select card_id, card_no from cards order by card_id limit 2",
             &[],
         )
         .await
         .expect("masked read");
     let id: i64 = rows[0].get::<_, i64>(0);
     let pseudonym: String = rows[0].get(1);
+    let (id2, pseudonym2): (i64, String) = (rows[1].get(0), rows[1].get(1));
     let real = server.psql(
         &db,
         &format!("select card_no from cards where card_id = {id}"),
     );
     assert_ne!(real.trim(), pseudonym, "the consumer sees a pseudonym");
 
-    // Simple protocol, the pseudonym as a literal.
-    let found = client
-        .simple_query(&format!(
-            "select card_id, card_no from cards where card_no = '{pseudonym}'"
-        ))
-        .await
-        .expect("lookup by literal");
-    let rows: Vec<_> = found
-        .iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => Some(r),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(rows.len(), 1, "the row is found");
-    assert_eq!(rows[0].get(0), Some(id.to_string().as_str()));
+    // Simple protocol, the pseudonym as a literal: the row found comes back masked.
+    let by_literal = |p: &str| format!("select card_id, card_no from cards where card_no = '{p}'");
     assert_eq!(
-        rows[0].get(1),
-        Some(pseudonym.as_str()),
-        "and comes back masked"
+        card_rows(client, &by_literal(&pseudonym)).await,
+        [(id.to_string(), pseudonym.clone())],
+        "the row is found, and comes back masked"
     );
+    // The same statement with another pseudonym, right after: the same shape, but a
+    // lookup reads its literal, so it is analysed again (not the last one's analysis).
+    assert_eq!(
+        card_rows(client, &by_literal(&pseudonym2)).await,
+        [(id2.to_string(), pseudonym2.clone())],
+        "the second card's row"
+    );
+    // Texts of one shape that the gate may share an analysis for (no literal read):
+    // each still reads its own row.
+    for (want, masked) in [(id, &pseudonym), (id2, &pseudonym2), (id, &pseudonym)] {
+        let sql = format!("select card_id, card_no from cards where card_id = {want}");
+        assert_eq!(
+            card_rows(client, &sql).await,
+            [(want.to_string(), masked.clone())]
+        );
+    }
 
     // Extended protocol, the pseudonym bound to $1.
     let rows = client

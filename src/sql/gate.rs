@@ -27,6 +27,19 @@ pub const MAX_STATEMENT_BYTES: usize = 1 << 20;
 /// Analyses kept by default.
 pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
 
+/// For what a [`Gate::analyse_shaped`] analysis may be kept by its caller (the gate's
+/// own cache keeps it the same way).
+#[derive(Debug)]
+pub enum Keep {
+    /// Not at all: it depends on more than the text (`EXECUTE` of a `PREPARE`d
+    /// statement reads the session's verdicts).
+    No,
+    /// For this exact text.
+    Text,
+    /// For every text of this shape: the analysis the shape's texts share.
+    Shape(Shape),
+}
+
 /// The SQL gate for one policy and one catalog.
 pub struct Gate {
     policy: Arc<Policy>,
@@ -72,19 +85,19 @@ impl Gate {
     /// The analysis of `sql` for `consumer` in `session`, from the cache when it can:
     /// the exact text's, else the one its shape shares.
     pub fn analyse(&self, consumer: &str, sql: &str, session: &SessionState) -> Arc<Analysis> {
-        self.analyse_keepable(consumer, sql, session).0
+        self.analyse_shaped(consumer, sql, session, shape_of(sql)).0
     }
 
-    /// [`Gate::analyse`], and whether the analysis may be kept for the same text,
-    /// consumer, search path, upstream user and transaction state on this gate (what
-    /// the cache keys on): false when it depends on more (`EXECUTE` of a `PREPARE`d
-    /// statement reads the session's verdicts).
-    pub fn analyse_keepable(
+    /// [`Gate::analyse`] with `shape`, `shape_of(sql)`, already taken; and for what the
+    /// analysis may be kept on this gate (with the same consumer, search path, upstream
+    /// user and transaction state — what the cache keys on).
+    pub fn analyse_shaped(
         &self,
         consumer: &str,
         sql: &str,
         session: &SessionState,
-    ) -> (Arc<Analysis>, bool) {
+        shape: Option<Shape>,
+    ) -> (Arc<Analysis>, Keep) {
         let key = CacheKey {
             text: sql.to_owned(),
             consumer: consumer.to_owned(),
@@ -94,9 +107,9 @@ impl Gate {
             in_transaction: session.transaction() != TransactionStatus::Idle,
         };
         if let Some(hit) = self.cache.get(&key) {
-            return (hit, true);
+            return (hit, Keep::Text);
         }
-        let shape = shape_of(sql).map(|shape| {
+        let shape = shape.map(|shape| {
             let key = CacheKey {
                 text: format!("{}\0{}", shape.kinds, shape.text),
                 ..key.clone()
@@ -104,13 +117,13 @@ impl Gate {
             let known = self.shapes.get(&key);
             (shape, key, known)
         });
-        if let Some((_, _, Some(Some(shared)))) = &shape {
-            return (shared.clone(), true);
+        if let Some((shape, _, Some(Some(shared)))) = shape {
+            return (shared, Keep::Shape(shape));
         }
         let (analysis, cacheable) = self.analyse_text(consumer, sql, session);
         let analysis = Arc::new(analysis);
         if !cacheable {
-            return (analysis, false);
+            return (analysis, Keep::No);
         }
         if let Some((shape, shape_key, None)) = shape {
             let shared = self.shared_analysis(consumer, &shape, session, &analysis);
@@ -120,11 +133,11 @@ impl Gate {
                 // repeated as it is skips the lexer); later texts of the shape are not,
                 // so texts with ever-new literals do not push other entries out.
                 self.cache.insert(key, shared.clone());
-                return (shared, true);
+                return (shared, Keep::Shape(shape));
             }
         }
         self.cache.insert(key, analysis.clone());
-        (analysis, true)
+        (analysis, Keep::Text)
     }
 
     /// The analysis of `shape`, if every text of that shape may share it: `exact` (the

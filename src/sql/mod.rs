@@ -46,7 +46,7 @@ pub use analysis::{
 pub use catalog::{Catalog, DictionaryCatalog, UpstreamCatalog};
 pub use crosscheck::DescribedSource;
 pub use error::{GateRefusal, RefusalKind, RefusedUse, SqlState};
-pub use gate::Gate;
+pub use gate::{Gate, Keep};
 pub use names::{ColumnName, QualifiedName};
 pub use query::output_names;
 pub use session::{SearchPath, SessionEffect, SessionState, TransactionStatus};

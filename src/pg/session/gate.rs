@@ -6,7 +6,9 @@
 //! gate are held between statements and fetched again only when one of them changed,
 //! and the analysis of the last statement text is kept for a driver that sends one
 //! text over and over (every Parse of `pgbench -M extended`, every `execute` of an
-//! ORM) — with no shared lock, map or reference count taken per statement.
+//! ORM), as is the analysis of the last shape for one that sends the same statement
+//! with new literals each time (simple-protocol clients, ORMs inlining values) — with
+//! no shared lock, map or reference count taken per statement.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,8 +18,9 @@ use crate::pg::catalog::{DatabaseCatalog, Snapshot};
 use crate::pg::codec::backend::FieldDescription;
 use crate::pg::error::PgError;
 use crate::policy::Policy;
+use crate::sql::shape::{Shape, shape_of};
 use crate::sql::{
-    Analysis, ColumnName, Gate, QualifiedName, SearchPath, SessionState, TransactionStatus,
+    Analysis, ColumnName, Gate, Keep, QualifiedName, SearchPath, SessionState, TransactionStatus,
 };
 
 struct Built {
@@ -82,10 +85,17 @@ pub struct SessionGate {
     last: Option<LastAnalysis>,
 }
 
+/// What the last analysis on the held gate is kept for: its exact text, or every
+/// text of its shape.
+enum KeptFor {
+    Text(Arc<str>),
+    Shape(Shape),
+}
+
 /// The analysis of the last text analysed on the held gate, and what else it was
 /// analysed for (the gate's cache key, but for the consumer: one per pump).
 struct LastAnalysis {
-    text: Arc<str>,
+    kept_for: KeptFor,
     search_path: SearchPath,
     upstream_user: String,
     in_transaction: bool,
@@ -95,9 +105,21 @@ struct LastAnalysis {
 }
 
 impl LastAnalysis {
-    fn is_for(&self, text: &str, session: &SessionState) -> bool {
-        *self.text == *text
-            && self.in_transaction == (session.transaction() != TransactionStatus::Idle)
+    /// Whether it is the analysis of `text` (whose shape, taken when it was needed,
+    /// is in `shape`) in `session`.
+    fn is_for(
+        &self,
+        text: &str,
+        shape: &mut Option<Option<Shape>>,
+        session: &SessionState,
+    ) -> bool {
+        let same = match &self.kept_for {
+            KeptFor::Text(kept) => **kept == *text,
+            KeptFor::Shape(kept) => {
+                shape.get_or_insert_with(|| shape_of(text)).as_ref() == Some(kept)
+            }
+        };
+        same && self.in_transaction == (session.transaction() != TransactionStatus::Idle)
             && self.search_path == *session.search_path()
             && self.upstream_user == session.upstream_user()
     }
@@ -145,10 +167,11 @@ impl SessionGate {
     }
 
     /// The gate's analysis of `sql` for `consumer` in `session`: the last one when
-    /// the gate and everything it was analysed for are the same. A text met twice in
-    /// a row gets this session's own copy of its analysis, so that the references
-    /// the pumps take to it per message are not on a counter shared with the
-    /// sessions of the other connection threads.
+    /// the gate and everything it was analysed for are the same, and `sql` is its text
+    /// or a text of its shape (the analysis the gate gives every text of that shape).
+    /// An analysis met twice in a row becomes this session's own copy, so that the
+    /// references the pumps take to it per message are not on a counter shared with
+    /// the sessions of the other connection threads.
     pub async fn analyse(
         &mut self,
         consumer: &str,
@@ -157,8 +180,10 @@ impl SessionGate {
     ) -> Result<Arc<Analysis>, PgError> {
         let (gate, last) = self.refresh().await?;
         let session = lock(session);
+        // `sql`'s shape, once it is needed (at most once).
+        let mut shape = None;
         if let Some(kept) = last
-            && kept.is_for(sql, &session)
+            && kept.is_for(sql, &mut shape, &session)
         {
             if !kept.own {
                 kept.analysis = Arc::new(Analysis::clone(&kept.analysis));
@@ -166,9 +191,15 @@ impl SessionGate {
             }
             return Ok(Arc::clone(&kept.analysis));
         }
-        let (analysis, keepable) = gate.analyse_keepable(consumer, sql, &session);
-        *last = keepable.then(|| LastAnalysis {
-            text: Arc::clone(sql),
+        let shape = shape.unwrap_or_else(|| shape_of(sql));
+        let (analysis, keep) = gate.analyse_shaped(consumer, sql, &session, shape);
+        let kept_for = match keep {
+            Keep::No => None,
+            Keep::Text => Some(KeptFor::Text(Arc::clone(sql))),
+            Keep::Shape(shape) => Some(KeptFor::Shape(shape)),
+        };
+        *last = kept_for.map(|kept_for| LastAnalysis {
+            kept_for,
             search_path: session.search_path().clone(),
             upstream_user: session.upstream_user().to_owned(),
             in_transaction: session.transaction() != TransactionStatus::Idle,
