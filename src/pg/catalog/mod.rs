@@ -99,12 +99,8 @@ impl CatalogCache {
         }
     }
 
-    /// The current snapshot of `db`, (re)loaded when missing, stale or old.
-    pub async fn snapshot(&self, db: &str) -> Result<Arc<Snapshot>, PgError> {
-        let entry = self.entry(db);
-        self.snapshot_of(db, &entry).await
-    }
-
+    /// The current snapshot of `db` (whose entry is `entry`), (re)loaded when missing,
+    /// stale or old.
     async fn snapshot_of(&self, db: &str, entry: &Entry) -> Result<Arc<Snapshot>, PgError> {
         if let Some(s) = entry.get()
             && !entry.stale.load(Ordering::Acquire)
@@ -115,13 +111,6 @@ impl CatalogCache {
         // Boxed, as below: a reload's state (a whole upstream session) would otherwise
         // be part of the future of every caller, built and moved per message.
         Box::pin(self.reload(db, entry, None)).await
-    }
-
-    /// A snapshot newer than `older`, for a table OID `older` did not know (reloaded
-    /// at most every half second).
-    pub async fn after_miss(&self, db: &str, older: &Snapshot) -> Result<Arc<Snapshot>, PgError> {
-        let entry = self.entry(db);
-        Box::pin(self.reload(db, &entry, Some(older.loaded))).await
     }
 
     async fn reload(
@@ -153,11 +142,6 @@ impl CatalogCache {
         Ok(snapshot)
     }
 
-    /// Marks `db` for reload at its next use (DDL seen).
-    pub fn mark_stale(&self, db: &str) {
-        self.entry(db).mark_stale();
-    }
-
     /// Marks every database for reload (policy reload).
     pub fn mark_all_stale(&self) {
         let map = match self.databases.lock() {
@@ -186,8 +170,8 @@ impl DatabaseCatalog {
         &self.db
     }
 
-    /// The current snapshot, as [`CatalogCache::snapshot`] gives it: the one held
-    /// while the generation stands and it is younger than the refresh period.
+    /// The current snapshot, (re)loaded when missing, stale or older than the refresh
+    /// period: the one held while the generation stands and it is younger than that.
     pub async fn snapshot(&mut self) -> Result<&Arc<Snapshot>, PgError> {
         let generation = self.entry.generation.load(Ordering::Acquire);
         let held = match self.held.take() {
@@ -202,8 +186,9 @@ impl DatabaseCatalog {
         Ok(&self.held.insert(held).1)
     }
 
-    /// [`CatalogCache::after_miss`] for this database (a new snapshot moves the
-    /// generation: the held one is not handed out again).
+    /// A snapshot newer than `older`, for a table OID `older` did not know (reloaded
+    /// at most every half second; a new snapshot moves the generation, so the held
+    /// one is not handed out again).
     pub async fn after_miss(&self, older: &Snapshot) -> Result<Arc<Snapshot>, PgError> {
         Box::pin(self.cache.reload(&self.db, &self.entry, Some(older.loaded))).await
     }
