@@ -184,3 +184,22 @@ fn shutdown_ends_idle_sessions_with_admin_shutdown() {
         }
     );
 }
+
+/// After the client's Terminate the upstream closes, and the session ends there: the
+/// replies still owed come back, and no error about the upstream closing follows them.
+#[test]
+fn terminate_ends_the_session_without_an_error_after_the_replies_owed() {
+    let server = pg::server();
+    let db = server.demo_database("gw_terminate", 3, 8);
+    let gw = Gateway::start(server);
+    let mut s = logged_in(&gw, &db);
+    let mut bytes = message(b'Q', b"select 1\0");
+    bytes.extend(message(b'X', b""));
+    s.write_all(&bytes).unwrap();
+    let mut tags = Vec::new();
+    while let Some((tag, body)) = read_message(&mut s) {
+        assert_ne!(tag, b'E', "{}", String::from_utf8_lossy(&body));
+        tags.push(tag);
+    }
+    assert_eq!(tags, b"TDCZ", "the query's replies, then the end");
+}

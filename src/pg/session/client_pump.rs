@@ -142,6 +142,7 @@ impl ClientPump {
                     // The client left without Terminate (it crashed, or its network
                     // went): end the upstream session as if it had sent one, so the
                     // replies still due are audited and the upstream closes.
+                    self.tx.goodbye();
                     out.clear();
                     Terminate.encode(&mut out)?;
                     upstream.write_all(&out).await?;
@@ -153,6 +154,7 @@ impl ClientPump {
                 match self.handle(frame, &mut out).await {
                     Ok(Flow::Continue) => {}
                     Ok(Flow::Terminate) => {
+                        self.tx.goodbye();
                         upstream.write_all(&out).await?;
                         return Ok(());
                     }

@@ -16,6 +16,8 @@ use super::{Expect, lock};
 struct State {
     queue: VecDeque<Expect>,
     sender_gone: bool,
+    /// The client has left (Terminate, or its connection closed).
+    goodbye: bool,
     receiver_gone: bool,
     waker: Option<Waker>,
 }
@@ -52,6 +54,14 @@ impl Sender {
     }
 }
 
+impl Sender {
+    /// Tells the server pump that the client has left: the upstream closing after
+    /// this is the session's end, not an error to report.
+    pub fn goodbye(&self) {
+        lock(&self.0).goodbye = true;
+    }
+}
+
 impl Drop for Sender {
     fn drop(&mut self) {
         let waker = {
@@ -66,6 +76,11 @@ impl Drop for Sender {
 }
 
 impl Receiver {
+    /// Whether the client pump said the client has left ([`Sender::goodbye`]).
+    pub fn client_left(&self) -> bool {
+        lock(&self.0).goodbye
+    }
+
     /// The next expectation, if one is queued now.
     pub fn try_recv(&mut self) -> Option<Expect> {
         lock(&self.0).queue.pop_front()
@@ -133,6 +148,16 @@ mod tests {
         // Queued before the sender left: still delivered, then the end.
         assert_eq!(byte(rx.recv().await), Some(2));
         assert_eq!(byte(rx.recv().await), None);
+    }
+
+    #[test]
+    fn the_clients_goodbye_is_seen_by_the_receiver_and_expectations_still_flow() {
+        let (tx, mut rx) = handoff();
+        assert!(!rx.client_left());
+        tx.goodbye();
+        assert!(rx.client_left());
+        assert!(tx.send(fatal(1)).is_ok(), "replies owed are still expected");
+        assert_eq!(byte(rx.try_recv()), Some(1));
     }
 
     #[tokio::test]

@@ -151,8 +151,12 @@ impl ServerPump {
                 n = upstream.fill() => {
                     if n? == 0 {
                         let e = PgError::UpstreamClosed;
-                        e.to_fatal().encode(&mut self.out)?;
-                        client.write_all(&self.out).await?;
+                        // After the client's goodbye, the upstream closing is the end
+                        // of the session, with nothing owed to anyone.
+                        if !self.rx.client_left() {
+                            e.to_fatal().encode(&mut self.out)?;
+                            client.write_all(&self.out).await?;
+                        }
                         return Err(e);
                     }
                     // Expectations are taken in before each frame, so a synthetic reply
