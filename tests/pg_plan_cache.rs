@@ -19,6 +19,14 @@ async fn mobiles(client: &tokio_postgres::Client, sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// The message of the gateway's refusal of `sql`.
+async fn refusal(client: &tokio_postgres::Client, sql: &str) -> String {
+    let refused = client.query(sql, &[]).await.expect_err("a refusal");
+    let db = refused.as_db_error().expect("an error from the gateway");
+    assert_eq!(db.code().code(), "42501", "{}", db.message());
+    db.message().to_owned()
+}
+
 /// `tuomin serve` with the demo policy (written in `dir`) in front of `db`, and a
 /// session as `qa`.
 async fn serve_and_connect(
@@ -117,12 +125,7 @@ async fn the_same_text_is_judged_again_after_the_search_path_or_the_catalog_chan
     qa.batch_execute("set search_path = shadow, public")
         .await
         .expect("set search_path");
-    let refused = qa.query(sql, &[]).await.expect_err("shadow.customers");
-    let message = refused
-        .as_db_error()
-        .expect("a refusal")
-        .message()
-        .to_owned();
+    let message = refusal(&qa, sql).await;
     assert!(
         message.contains("shadow.customers"),
         "judged on the table it reads now: {message}"
@@ -143,12 +146,7 @@ async fn the_same_text_is_judged_again_after_the_search_path_or_the_catalog_chan
     );
     // Before the reload the gateway still reads the old catalog: the table moved in
     // is known to it as shadow.customers, and the result is withheld (fail closed).
-    let refused = qa.query(sql, &[]).await.expect_err("stale catalog");
-    let message = refused
-        .as_db_error()
-        .expect("a refusal")
-        .message()
-        .to_owned();
+    let message = refusal(&qa, sql).await;
     assert!(message.contains("shadow.customers"), "{message}");
     // A reload marks the catalog stale: the same text is judged again on the moved
     // table, now public.customers, whose mobile the dictionary masks.
