@@ -241,3 +241,55 @@ pub fn is_sensitive(policy: &Policy, consumer: &str, column: &ColumnName) -> boo
         .is_some_and(|fields| fields.contains_key(&column.column))
         && !policy.passes(consumer, &table, &column.column)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(kept_for: KeptFor, session: &SessionState) -> LastAnalysis {
+        LastAnalysis {
+            kept_for,
+            search_path: session.search_path().clone(),
+            upstream_user: session.upstream_user().to_owned(),
+            in_transaction: session.transaction() != TransactionStatus::Idle,
+            analysis: Arc::new(Analysis::new(vec![], None)),
+            own: false,
+        }
+    }
+
+    #[test]
+    fn a_kept_analysis_is_for_its_text_or_shape_in_the_same_session_state_only() {
+        let session = SessionState::new("postgres");
+        let text = kept(KeptFor::Text("select 1".into()), &session);
+        let mut shape = None;
+        assert!(text.is_for("select 1", &mut shape, &session));
+        assert!(shape.is_none(), "no shape taken for an exact text");
+        assert!(!text.is_for("select 2", &mut None, &session));
+
+        let by_shape = kept(
+            KeptFor::Shape(shape_of("select a from t where id = 1").unwrap()),
+            &session,
+        );
+        assert!(by_shape.is_for("select a from t where id = 42", &mut None, &session));
+        assert!(!by_shape.is_for("select b from t where id = 42", &mut None, &session));
+        assert!(
+            !by_shape.is_for("select a from t where id = 'x'", &mut None, &session),
+            "a string is not a number"
+        );
+
+        let mut moved = SessionState::new("postgres");
+        moved.set_search_path(SearchPath::parse("shadow, public").unwrap());
+        assert!(
+            !text.is_for("select 1", &mut None, &moved),
+            "another search path"
+        );
+        let mut in_block = SessionState::new("postgres");
+        in_block.set_transaction(TransactionStatus::InBlock);
+        assert!(
+            !text.is_for("select 1", &mut None, &in_block),
+            "inside a block"
+        );
+        let other = SessionState::new("reporting");
+        assert!(!text.is_for("select 1", &mut None, &other), "another login");
+    }
+}

@@ -1,8 +1,9 @@
 //! The client's prepared statements and portals, by name, as the client pump knows
-//! them: each one's text and the gate's verdict on it. The unnamed statement and the
-//! unnamed portal — what most drivers use for every query (pgbench `-M extended`,
-//! psycopg, tokio-postgres' `query`) — are kept apart from the named ones: a Parse,
-//! Bind, Describe and Execute of them hash and compare no name.
+//! them: each one's text and the gate's verdict on it. The unnamed statement (every
+//! query of `pgbench -M extended`, and of psycopg 3 until it prepares one) and the
+//! unnamed portal (where most drivers bind, tokio-postgres' `query` included) are kept
+//! apart from the named ones: a Parse, Bind, Describe and Execute of them hash and
+//! compare no name.
 
 use std::collections::HashMap;
 use std::sync::Arc;
