@@ -7,27 +7,9 @@ mod common;
 
 use common::gateway::Gateway;
 use common::pg;
-use tokio_postgres::{NoTls, SimpleQueryMessage};
+use tokio_postgres::SimpleQueryMessage;
 
-use common::gateway::{assert_no_secret, secrets};
-
-fn conninfo(gw: &Gateway, consumer: &str, db: &str) -> String {
-    let c = gw.as_consumer(consumer, db);
-    format!(
-        "host=127.0.0.1 port={} user={} password={} dbname={db}",
-        c.port,
-        c.user,
-        c.password.unwrap_or_default()
-    )
-}
-
-async fn connect(gw: &Gateway, consumer: &str, db: &str) -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(&conninfo(gw, consumer, db), NoTls)
-        .await
-        .expect("connect through the gateway");
-    tokio::spawn(conn);
-    client
-}
+use common::gateway::{assert_cancel_ends_a_sleep, assert_no_secret, secrets};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_and_text_formats_give_the_same_masked_values() {
@@ -35,7 +17,7 @@ async fn binary_and_text_formats_give_the_same_masked_values() {
     let db = server.demo_database("gw_fmt", 15, 11);
     let secrets = secrets(server, &db);
     let gw = Gateway::start(server);
-    let client = connect(&gw, "qa", &db).await;
+    let client = gw.tokio_client("qa", &db).await;
     let sql = "select customer_id, id_number, mobile, email, birth_date, created_at from customers order by customer_id";
     let binary = client.query(sql, &[]).await.expect("binary query");
     let text = client.simple_query(sql).await.expect("text query");
@@ -64,7 +46,7 @@ async fn pipelined_prepared_statements_are_masked_and_c3_is_refused_in_the_pipel
     let db = server.demo_database("gw_pipe", 10, 12);
     let secrets = secrets(server, &db);
     let gw = Gateway::start(server);
-    let client = connect(&gw, "vendor_collections", &db).await;
+    let client = gw.tokio_client("vendor_collections", &db).await;
     let cards = client
         .prepare("select card_no from cards where card_id > $1 order by card_id")
         .await
@@ -108,7 +90,7 @@ async fn partial_fetch_through_a_portal_is_masked() {
     let db = server.demo_database("gw_portal", 10, 13);
     let secrets = secrets(server, &db);
     let gw = Gateway::start(server);
-    let mut client = connect(&gw, "qa", &db).await;
+    let mut client = gw.tokio_client("qa", &db).await;
     let tx = client.transaction().await.unwrap();
     let stmt = tx
         .prepare("select mobile from customers order by customer_id")
@@ -134,7 +116,7 @@ async fn errors_never_quote_a_sensitive_value() {
     let db = server.demo_database("gw_err", 10, 14);
     let secrets = secrets(server, &db);
     let gw = Gateway::start(server);
-    let client = connect(&gw, "qa", &db).await;
+    let client = gw.tokio_client("qa", &db).await;
     for sql in [
         "select customer_id from cards where card_no::int > 0",
         "select customer_id from customers where email::int > 0",
@@ -165,7 +147,7 @@ async fn a_bound_current_setting_name_is_checked_at_bind() {
     let server = pg::server();
     let db = server.demo_database("gw_setting", 3, 15);
     let gw = Gateway::start(server);
-    let client = connect(&gw, "qa", &db).await;
+    let client = gw.tokio_client("qa", &db).await;
     let sql = "select current_setting($1::varchar)";
     let row = client
         .query_one(sql, &[&"default_table_access_method"])
@@ -202,7 +184,7 @@ async fn computed_columns_over_sensitive_tables_are_refused_and_plain_ones_pass(
     let server = pg::server();
     let db = server.demo_database("gw_expr", 5, 15);
     let gw = Gateway::start(server);
-    let client = connect(&gw, "qa", &db).await;
+    let client = gw.tokio_client("qa", &db).await;
     for sql in [
         "select card_no || '' from cards",
         "select lower(email) from customers",
@@ -238,17 +220,8 @@ async fn a_cancel_request_reaches_the_upstream_through_our_own_key() {
     let server = pg::server();
     let db = server.fresh_database("gw_cancel");
     let gw = Gateway::start(server);
-    let client = connect(&gw, "qa", &db).await;
-    let token = client.cancel_token();
-    let sleeper = tokio::spawn(async move { client.simple_query("select pg_sleep(20)").await });
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    token.cancel_query(NoTls).await.expect("send cancel");
-    let result = tokio::time::timeout(std::time::Duration::from_secs(10), sleeper)
-        .await
-        .expect("cancelled within 10 s")
-        .unwrap();
-    let err = result.expect_err("cancelled");
-    assert_eq!(err.as_db_error().map(|e| e.code().code()), Some("57014"));
+    let client = gw.tokio_client("qa", &db).await;
+    assert_cancel_ends_a_sleep(client).await;
 }
 
 #[test]
@@ -310,7 +283,7 @@ except psycopg.errors.InsufficientPrivilege as e:
 print("\n".join(out))
 "#;
     let out = std::process::Command::new("python3")
-        .args(["-c", script, &conninfo(&gw, "qa", &db)])
+        .args(["-c", script, &gw.conninfo("qa", &db)])
         .output()
         .expect("run python3");
     let stdout = String::from_utf8_lossy(&out.stdout);

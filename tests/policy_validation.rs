@@ -479,3 +479,54 @@ fn an_empty_admin_section_listens_on_loopback_9090() {
     let text = refused(&dir, &format!("{BASE}\n[admin]\nlisten = \"localhost\"\n"));
     assert!(text.contains("not an address and port"), "{text}");
 }
+
+#[test]
+fn the_postgres_limits_have_defaults_and_zero_is_refused() {
+    let dir = PolicyDir::new();
+    let postgres = |extra: &str, upstream_extra: &str| {
+        format!(
+            "{BASE}\n[postgres]\nlisten = \"127.0.0.1:6432\"\n{extra}\n\
+             [postgres.upstream]\nhost = \"127.0.0.1\"\nuser = \"tuomin\"\n{upstream_extra}\n"
+        )
+    };
+    let settings = loads(&dir, &postgres("", "")).postgres.expect("[postgres]");
+    assert_eq!(settings.login_timeout.as_secs(), 60);
+    assert_eq!(settings.max_sessions, 1024);
+    assert_eq!(settings.upstream.connect_timeout.as_secs(), 10);
+    let set = loads(
+        &dir,
+        &postgres(
+            "login_timeout_secs = 5\nmax_sessions = 7",
+            "connect_timeout_secs = 3",
+        ),
+    )
+    .postgres
+    .expect("[postgres]");
+    assert_eq!(
+        (
+            set.login_timeout.as_secs(),
+            set.max_sessions,
+            set.upstream.connect_timeout.as_secs()
+        ),
+        (5, 7, 3)
+    );
+    for (extra, upstream_extra, name) in [
+        (
+            "login_timeout_secs = 0",
+            "",
+            "[postgres] login_timeout_secs",
+        ),
+        ("max_sessions = 0", "", "[postgres] max_sessions"),
+        (
+            "",
+            "connect_timeout_secs = 0",
+            "[postgres.upstream] connect_timeout_secs",
+        ),
+    ] {
+        let text = refused(&dir, &postgres(extra, upstream_extra));
+        assert!(
+            text.contains(&format!("{name} = 0: it must be at least 1")),
+            "{text}"
+        );
+    }
+}

@@ -8,6 +8,9 @@
 //! listen = "127.0.0.1:6432"          # required
 //! shutdown_grace_secs = 10           # default 10: sessions get this long to finish
 //! catalog_refresh_secs = 30          # default 30: periodic re-read of the upstream catalog
+//! login_timeout_secs = 60            # default 60: a client's TLS, startup and password
+//!                                    #   exchange must be over by then, or it is closed
+//! max_sessions = 1024                # default 1024: connections beyond are refused (53300)
 //!
 //! [postgres.tls]                     # optional: TLS on the listener
 //! cert_file = "certs/tuomin.crt"     # PEM chain, relative to the policy file
@@ -23,6 +26,7 @@
 //! tls = "verify-full"                # disable (default) | require | verify-ca | verify-full
 //! ca_file = "certs/upstream-ca.crt"  # required for verify-ca / verify-full
 //! server_name = "db.bank.internal"   # default: host (for verify-full)
+//! connect_timeout_secs = 10          # default 10: connecting, TLS and tuomin's login upstream
 //! ```
 
 use std::collections::BTreeMap;
@@ -45,6 +49,10 @@ pub struct PostgresDef {
     pub shutdown_grace_secs: u64,
     #[serde(default = "default_refresh")]
     pub catalog_refresh_secs: u64,
+    #[serde(default = "default_login_timeout")]
+    pub login_timeout_secs: u64,
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions: usize,
     pub tls: Option<ListenerTlsDef>,
     pub upstream: UpstreamDef,
 }
@@ -55,6 +63,19 @@ fn default_grace() -> u64 {
 
 fn default_refresh() -> u64 {
     30
+}
+
+/// PostgreSQL's own `authentication_timeout` default.
+fn default_login_timeout() -> u64 {
+    60
+}
+
+fn default_max_sessions() -> usize {
+    1024
+}
+
+fn default_connect_timeout() -> u64 {
+    10
 }
 
 /// `[postgres.tls]`.
@@ -81,6 +102,8 @@ pub struct UpstreamDef {
     pub tls: UpstreamTlsMode,
     pub ca_file: Option<String>,
     pub server_name: Option<String>,
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_secs: u64,
 }
 
 fn default_port() -> u16 {
@@ -108,6 +131,10 @@ pub struct PostgresSettings {
     pub listen: String,
     pub shutdown_grace: Duration,
     pub catalog_refresh: Duration,
+    /// How long a client has for TLS, startup and the password exchange.
+    pub login_timeout: Duration,
+    /// Connections served at once (in login or in session); more are refused.
+    pub max_sessions: usize,
     pub tls: Option<ListenerTls>,
     pub upstream: Upstream,
     /// Consumer name → SCRAM verifier.
@@ -132,6 +159,8 @@ pub struct Upstream {
     pub tls: UpstreamTlsMode,
     pub ca_file: Option<PathBuf>,
     pub server_name: String,
+    /// How long connecting, TLS and tuomin's login upstream may take together.
+    pub connect_timeout: Duration,
 }
 
 /// A password: `Debug` never shows it.
@@ -174,11 +203,25 @@ pub(super) fn compile(file: &PolicyFile, p: &mut Problems) -> Option<PostgresSet
             "[postgres.upstream] tls = verify-ca / verify-full needs ca_file".into(),
         );
     }
+    for (name, value) in [
+        ("[postgres] login_timeout_secs", def.login_timeout_secs),
+        ("[postgres] max_sessions", def.max_sessions as u64),
+        (
+            "[postgres.upstream] connect_timeout_secs",
+            up.connect_timeout_secs,
+        ),
+    ] {
+        if value == 0 {
+            p.push(None, format!("{name} = 0: it must be at least 1"));
+        }
+    }
     let password = upstream_password(up, &dir, p);
     Some(PostgresSettings {
         listen: def.listen.clone(),
         shutdown_grace: Duration::from_secs(def.shutdown_grace_secs),
         catalog_refresh: Duration::from_secs(def.catalog_refresh_secs.max(1)),
+        login_timeout: Duration::from_secs(def.login_timeout_secs),
+        max_sessions: def.max_sessions,
         tls,
         upstream: Upstream {
             host: up.host.clone(),
@@ -188,6 +231,7 @@ pub(super) fn compile(file: &PolicyFile, p: &mut Problems) -> Option<PostgresSet
             tls: up.tls,
             ca_file: up.ca_file.as_ref().map(|f| dir.join(f)),
             server_name: up.server_name.clone().unwrap_or_else(|| up.host.clone()),
+            connect_timeout: Duration::from_secs(up.connect_timeout_secs),
         },
         verifiers,
     })

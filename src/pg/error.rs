@@ -51,6 +51,11 @@ pub enum PgError {
     /// The gateway is shutting down.
     #[error("terminating connection: tuomin is shutting down")]
     Shutdown,
+    /// The listener already serves its `max_sessions` connections.
+    #[error(
+        "sorry, too many clients already: tuomin serves at most {0} connections at once (max_sessions)"
+    )]
+    TooManySessions(usize),
     /// The audit trail cannot be written and audit is required: the session ends.
     #[error("{0}")]
     Audit(String),
@@ -68,7 +73,10 @@ impl PgError {
                 Fault::Upstream
             }
             PgError::Tls(_) | PgError::Io(_) => Fault::Client,
-            PgError::Encode(_) | PgError::Shutdown | PgError::Audit(_) => Fault::Gateway,
+            PgError::Encode(_)
+            | PgError::Shutdown
+            | PgError::Audit(_)
+            | PgError::TooManySessions(_) => Fault::Gateway,
         }
     }
 
@@ -86,6 +94,7 @@ impl PgError {
             PgError::Tls(_) | PgError::Io(_) => SqlState::PROTOCOL_VIOLATION,
             PgError::Encode(_) => SqlState::INTERNAL_ERROR,
             PgError::Shutdown => SqlState::ADMIN_SHUTDOWN,
+            PgError::TooManySessions(_) => SqlState::TOO_MANY_CONNECTIONS,
         }
     }
 

@@ -127,6 +127,27 @@ impl Gateway {
         }
     }
 
+    /// A libpq connection string for `consumer` on database `db`.
+    pub fn conninfo(&self, consumer: &str, db: &str) -> String {
+        let c = self.as_consumer(consumer, db);
+        format!(
+            "host=127.0.0.1 port={} user={} password={} dbname={db}",
+            c.port,
+            c.user,
+            c.password.unwrap_or_default()
+        )
+    }
+
+    /// A tokio-postgres client for `consumer` on `db` (its connection task spawned).
+    pub async fn tokio_client(&self, consumer: &str, db: &str) -> tokio_postgres::Client {
+        let (client, conn) =
+            tokio_postgres::connect(&self.conninfo(consumer, db), tokio_postgres::NoTls)
+                .await
+                .expect("connect through the gateway");
+        tokio::spawn(conn);
+        client
+    }
+
     /// Asks the gateway to shut down (sessions get the grace, then 57P01).
     pub fn shutdown(&self) {
         let _ = self.shutdown.send(true);
@@ -157,4 +178,22 @@ pub fn assert_no_secret(text: &str, secrets: &[String]) {
             "a real value reached the consumer"
         );
     }
+}
+
+/// Runs `select pg_sleep(20)` on `client`, cancels it through the gateway with the
+/// client's cancel token, and asserts it ends in 57014 within 10 s.
+pub async fn assert_cancel_ends_a_sleep(client: tokio_postgres::Client) {
+    let token = client.cancel_token();
+    let sleeper = tokio::spawn(async move { client.simple_query("select pg_sleep(20)").await });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    token
+        .cancel_query(tokio_postgres::NoTls)
+        .await
+        .expect("send cancel");
+    let result = tokio::time::timeout(std::time::Duration::from_secs(10), sleeper)
+        .await
+        .expect("cancelled within 10 s")
+        .unwrap();
+    let err = result.expect_err("cancelled");
+    assert_eq!(err.as_db_error().map(|e| e.code().code()), Some("57014"));
 }

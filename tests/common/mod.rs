@@ -5,6 +5,7 @@
 pub mod corpus;
 pub mod gateway;
 pub mod pg;
+pub mod wire;
 
 use std::path::{Path, PathBuf};
 

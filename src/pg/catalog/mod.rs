@@ -229,6 +229,7 @@ mod tests {
             tls: UpstreamTlsMode::Disable,
             ca_file: None,
             server_name: "127.0.0.1".into(),
+            connect_timeout: Duration::from_secs(10),
         })
         .unwrap();
         Arc::new(CatalogCache::new(target, Duration::from_secs(3600)))

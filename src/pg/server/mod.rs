@@ -5,11 +5,17 @@
 //! - [`cancel`]: our own random BackendKeyData per session, mapped to the upstream's.
 //! - Shutdown: when `shutdown` turns true the listener stops accepting; sessions get
 //!   `shutdown_grace` to finish, then are told `57P01 admin_shutdown` and closed.
+//! - Limits: a client has `login_timeout_secs` for TLS, its startup packet and the
+//!   password exchange, or it is closed; past `max_sessions` connections at once, a
+//!   new one is told `53300 too_many_connections` (a cancel request is still carried
+//!   out); the upstream's connection and login have `connect_timeout_secs`
+//!   ([`UpstreamTarget`]).
 
 pub mod cancel;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -21,7 +27,8 @@ use crate::admin::Metrics;
 use crate::audit::{AuditLog, Channel};
 use crate::config::postgres::PostgresSettings;
 use crate::pg::catalog::CatalogCache;
-use crate::pg::error::Fault;
+use crate::pg::error::{Fault, PgError};
+use crate::pg::net::Stream;
 use crate::pg::net::tls::{self, TlsConfigError};
 use crate::pg::session::{self, GateCache, PolicySource, SessionCtx};
 use crate::pg::startup::{Accepted, Negotiation, refuse as negotiate_refuse};
@@ -119,10 +126,33 @@ impl ServerCtx {
     }
 }
 
+/// Connections the listener serves at once (in login or in session), counted from
+/// accept to the end of their task.
+#[derive(Clone, Default)]
+struct Served(Arc<AtomicUsize>);
+
+/// One served connection; uncounted when dropped.
+struct ServedOne(Arc<AtomicUsize>);
+
+impl Served {
+    /// Counts a new connection; `true` with it when the listener was already full.
+    fn admit(&self, max: usize) -> (ServedOne, bool) {
+        let before = self.0.fetch_add(1, Ordering::AcqRel);
+        (ServedOne(Arc::clone(&self.0)), before >= max)
+    }
+}
+
+impl Drop for ServedOne {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Accepts connections on `listener` until `shutdown` turns true, then drains.
 pub async fn run(listener: TcpListener, ctx: Arc<ServerCtx>, mut shutdown: watch::Receiver<bool>) {
     let (terminate_tx, terminate) = watch::channel(false);
     let mut sessions = JoinSet::new();
+    let served = Served::default();
     let Some(mut threads) = crate::serve::threads::ConnectionThreads::for_listener("pg") else {
         return;
     };
@@ -130,12 +160,14 @@ pub async fn run(listener: TcpListener, ctx: Arc<ServerCtx>, mut shutdown: watch
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, addr)) => {
+                    let admitted = served.admit(ctx.settings.max_sessions);
                     // Re-registered with the session thread's own reactor.
                     let (ctx, terminate) = (Arc::clone(&ctx), terminate.clone());
                     match tcp.into_std() {
                         Ok(std_tcp) => threads.spawn_into(&mut sessions, async move {
+                            let (_served, full) = admitted;
                             match TcpStream::from_std(std_tcp) {
-                                Ok(tcp) => connection(tcp, addr, ctx, terminate).await,
+                                Ok(tcp) => connection(tcp, addr, ctx, terminate, full).await,
                                 Err(e) => tracing::warn!(error = %e, "postgres: cannot register a connection"),
                             }
                         }),
@@ -179,37 +211,72 @@ pub async fn run(listener: TcpListener, ctx: Arc<ServerCtx>, mut shutdown: watch
     }
 }
 
-/// One client connection, from accept to the end of its session.
+/// A refused startup step: logged, counted when the upstream is at fault, and told
+/// to the client when its stream can still carry a message.
+async fn refused(e: PgError, stream: Option<Stream>, addr: SocketAddr, ctx: &ServerCtx) {
+    match e {
+        PgError::TooManySessions(_) => {
+            tracing::warn!(client = %addr, error = %e, "postgres connection refused");
+        }
+        _ => {
+            tracing::info!(client = %addr, fault = ?e.fault(), error = %e, "postgres startup refused");
+        }
+    }
+    if e.fault() == Fault::Upstream {
+        ctx.metrics.upstream_error(Channel::Postgres, "connect");
+    }
+    negotiate_refuse(e, stream).await;
+}
+
+/// One client connection, from accept to the end of its session. `full`: the
+/// listener already served `max_sessions` connections when this one came: it is
+/// refused (53300) once its startup packet is read — a CancelRequest is still
+/// carried out, as PostgreSQL does.
 async fn connection(
     tcp: TcpStream,
     addr: SocketAddr,
     ctx: Arc<ServerCtx>,
     terminate: watch::Receiver<bool>,
+    full: bool,
 ) {
     let accepted = Accepted::new(tcp, Some(addr));
-    let setup = async {
+    // The client's part of the login (TLS, startup packet, password exchange) within
+    // `login_timeout_secs`: a connection that stalls there is closed.
+    let login = async {
         let negotiated = match accepted.negotiate(&ctx).await? {
             Negotiation::Startup(n) => n,
             Negotiation::Cancelled => return Ok(None),
         };
-        let authenticated = negotiated.check(&ctx).await?.authenticate(&ctx).await?;
-        let consumer = authenticated.consumer.clone();
-        let database = authenticated.database.clone();
-        let gate_session = authenticated.gate_session.clone();
-        let (connected, key) = authenticated.connect(&ctx).await?;
-        Ok(Some((connected, key, consumer, database, gate_session)))
+        if full {
+            let e = PgError::TooManySessions(ctx.settings.max_sessions);
+            return Err((e, Some(negotiated.into_stream())));
+        }
+        negotiated
+            .check(&ctx)
+            .await?
+            .authenticate(&ctx)
+            .await
+            .map(Some)
     };
-    let (connected, key, consumer, database, gate_session) = match setup.await {
-        Ok(Some(s)) => s,
-        Ok(None) => return,
-        Err((e, stream)) => {
-            tracing::info!(client = %addr, fault = ?e.fault(), error = %e, "postgres startup refused");
-            if e.fault() == Fault::Upstream {
-                ctx.metrics.upstream_error(Channel::Postgres, "connect");
-            }
-            negotiate_refuse(e, stream).await;
+    let authenticated = match tokio::time::timeout(ctx.settings.login_timeout, login).await {
+        Ok(Ok(Some(a))) => a,
+        Ok(Ok(None)) => return,
+        Ok(Err((e, stream))) => return refused(e, stream, addr, &ctx).await,
+        Err(_) => {
+            tracing::info!(
+                client = %addr,
+                seconds = ctx.settings.login_timeout.as_secs(),
+                "postgres login timed out (login_timeout_secs): connection closed"
+            );
             return;
         }
+    };
+    let consumer = authenticated.consumer.clone();
+    let database = authenticated.database.clone();
+    let gate_session = authenticated.gate_session.clone();
+    let (connected, key) = match authenticated.connect(&ctx).await {
+        Ok(c) => c,
+        Err((e, stream)) => return refused(e, stream, addr, &ctx).await,
     };
     tracing::info!(client = %addr, consumer = %consumer, database = %database, "postgres session started");
     let _active = ctx.metrics.session_opened(&consumer);

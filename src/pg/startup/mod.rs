@@ -84,6 +84,13 @@ impl Accepted {
     }
 }
 
+impl Negotiated {
+    /// The client's stream, for a refusal before the startup is checked.
+    pub fn into_stream(self) -> Stream {
+        self.reader.into_parts().0
+    }
+}
+
 /// Sends a FATAL error for `e` to the client, best effort.
 pub async fn send_fatal(stream: &mut Stream, e: &PgError) {
     let mut buf = BytesMut::new();

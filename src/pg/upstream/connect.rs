@@ -59,8 +59,33 @@ impl UpstreamTarget {
         Ok(Stream::ClientTls(Box::new(tls)))
     }
 
+    /// `step` (connecting, logging in, sending a cancel), given at most
+    /// `connect_timeout_secs`: an upstream that accepts and then says nothing (or a
+    /// network that drops the packets) ends in a clear error, not a session that waits
+    /// for the kernel's TCP timeouts.
+    async fn within<T>(
+        &self,
+        step: impl std::future::Future<Output = Result<T, PgError>>,
+    ) -> Result<T, PgError> {
+        let s = &self.settings;
+        match tokio::time::timeout(s.connect_timeout, step).await {
+            Ok(r) => r,
+            Err(_) => Err(PgError::Upstream(format!(
+                "{}:{} did not complete tuomin's connection and login within {} s \
+                 (connect_timeout_secs)",
+                s.host,
+                s.port,
+                s.connect_timeout.as_secs()
+            ))),
+        }
+    }
+
     /// Sends a CancelRequest for the upstream session `process_id` / `secret`.
     pub async fn cancel(&self, process_id: i32, secret: bytes::Bytes) -> Result<(), PgError> {
+        self.within(self.send_cancel(process_id, secret)).await
+    }
+
+    async fn send_cancel(&self, process_id: i32, secret: bytes::Bytes) -> Result<(), PgError> {
         let mut stream = self.stream().await?;
         let mut buf = BytesMut::new();
         CancelRequest {
@@ -95,8 +120,18 @@ pub const PASSED_PARAMS: [&str; 5] = [
 ];
 
 /// Opens an authenticated session on `database`, passing `client_params` that are in
-/// [`PASSED_PARAMS`].
+/// [`PASSED_PARAMS`], within the upstream's `connect_timeout_secs`.
 pub async fn open(
+    target: &UpstreamTarget,
+    database: &str,
+    client_params: &[(String, String)],
+) -> Result<UpstreamSession, PgError> {
+    target
+        .within(open_session(target, database, client_params))
+        .await
+}
+
+async fn open_session(
     target: &UpstreamTarget,
     database: &str,
     client_params: &[(String, String)],

@@ -1,0 +1,129 @@
+//! The PostgreSQL listener's limits: a client that stalls in its login is closed after
+//! `login_timeout_secs` (a logged-in session is not), connections past `max_sessions`
+//! are told 53300 (a cancel request is still carried out), and an upstream that accepts
+//! but never answers ends the login with a clear error after `connect_timeout_secs`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use common::gateway::{Gateway, assert_cancel_ends_a_sleep};
+use common::pg::{self, PgServer};
+use common::wire::{errors_until_close, logged_in, login, message, read_message, startup};
+
+/// A raw connection to the gateway that gives up reading after 20 s.
+fn raw(gw: &Gateway) -> TcpStream {
+    let s = TcpStream::connect(("127.0.0.1", gw.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s
+}
+
+/// Whether the gateway closed `s`: end of stream, not the 20 s read timeout.
+fn closed_by_gateway(s: &mut TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(s.read(&mut byte), Ok(0))
+}
+
+/// Asserts a simple query on a raw logged-in session is answered without an error.
+fn answers(s: &mut TcpStream) {
+    s.write_all(&message(b'Q', b"select 1\0")).unwrap();
+    let mut tags = Vec::new();
+    while let Some((tag, body)) = read_message(s) {
+        assert_ne!(tag, b'E', "{}", String::from_utf8_lossy(&body));
+        tags.push(tag);
+        if tag == b'Z' {
+            break;
+        }
+    }
+    assert_eq!(tags, b"TDCZ");
+}
+
+#[test]
+fn a_client_that_stalls_in_its_login_is_closed_and_a_logged_in_session_is_not() {
+    let server = pg::server();
+    let db = server.demo_database("gw_login_timeout", 3, 8);
+    let gw = Gateway::start_with(server, "login_timeout_secs = 1", "");
+    // Connects and says nothing.
+    let mut silent = raw(&gw);
+    // Sends its startup packet, then never answers the password request.
+    let mut stalled = raw(&gw);
+    stalled.write_all(&startup("qa", &db, &[])).unwrap();
+    let (tag, body) = read_message(&mut stalled).expect("the password request");
+    assert_eq!((tag, &body[..4]), (b'R', &10u32.to_be_bytes()[..]));
+    // Logged in before either is closed, used after.
+    let mut session = logged_in(&gw, &db);
+    assert!(closed_by_gateway(&mut silent), "a silent client is closed");
+    assert!(closed_by_gateway(&mut stalled), "a stalled login is closed");
+    std::thread::sleep(Duration::from_millis(1500));
+    answers(&mut session);
+}
+
+#[test]
+fn connections_past_max_sessions_are_told_53300_until_one_ends() {
+    let server = pg::server();
+    let db = server.demo_database("gw_max_sessions", 3, 8);
+    let gw = Gateway::start_with(server, "max_sessions = 2", "");
+    let first = logged_in(&gw, &db);
+    let mut second = logged_in(&gw, &db);
+    let refusal = login(&gw, &db).expect_err("the third connection is refused");
+    assert!(refusal.contains("C53300"), "{refusal}");
+    assert!(refusal.contains("max_sessions"), "{refusal}");
+    assert!(refusal.contains("at most 2"), "{refusal}");
+    // The same for a client that asked for TLS first (the gateway has none: 'N').
+    let mut tls_first = raw(&gw);
+    tls_first.write_all(&[0, 0, 0, 8, 4, 210, 22, 47]).unwrap();
+    let mut answer = [0u8; 1];
+    tls_first.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"N");
+    tls_first.write_all(&startup("qa", &db, &[])).unwrap();
+    let errors = errors_until_close(&mut tls_first);
+    assert!(
+        errors.len() == 1 && errors[0].contains("C53300"),
+        "{errors:?}"
+    );
+    // The sessions served go on; when one ends, its place is free again.
+    answers(&mut second);
+    drop(first);
+    let mut attempts = 0;
+    let mut third = loop {
+        match login(&gw, &db) {
+            Ok(s) => break s,
+            Err(e) if e.contains("C53300") && attempts < 100 => {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("a place should have been freed: {e}"),
+        }
+    };
+    answers(&mut third);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_request_is_carried_out_when_the_listener_is_full() {
+    let server = pg::server();
+    let db = server.fresh_database("gw_cancel_full");
+    let gw = Gateway::start_with(server, "max_sessions = 1", "");
+    let client = gw.tokio_client("qa", &db).await;
+    assert_cancel_ends_a_sleep(client).await;
+}
+
+#[test]
+fn an_upstream_that_never_answers_ends_the_login_with_a_clear_error() {
+    // Accepts connections (the kernel completes them) and never reads or answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let upstream = PgServer {
+        host: "127.0.0.1".into(),
+        port: silent.local_addr().unwrap().port(),
+        user: "postgres".into(),
+        password: None,
+        maintenance_db: "postgres".into(),
+    };
+    let gw = Gateway::start_with(&upstream, "", "connect_timeout_secs = 1");
+    let refusal = login(&gw, "bank").expect_err("no upstream session");
+    assert!(refusal.contains("C08006"), "{refusal}");
+    assert!(refusal.contains("connect_timeout_secs"), "{refusal}");
+    assert!(refusal.contains("within 1 s"), "{refusal}");
+    drop(silent);
+}
