@@ -1,7 +1,7 @@
 //! The gateway at the byte level: startup-phase requests, malformed and oversized
 //! messages (the session ends with an error, never a panic, and the gateway keeps
 //! serving), TLS on both sides with throwaway certificates, plaintext after an
-//! SSLRequest, replication refused, and graceful shutdown.
+//! SSLRequest, replication refused, upstream login refusals, and graceful shutdown.
 
 mod common;
 
@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::gateway::Gateway;
 use common::pg;
-use common::wire::{errors_until_close, logged_in, message, read_message, startup};
+use common::wire::{errors_until_close, logged_in, login, message, read_message, startup};
 
 #[test]
 fn malformed_and_oversized_messages_end_the_session_with_an_error_and_others_go_on() {
@@ -130,4 +130,26 @@ fn terminate_ends_the_session_without_an_error_after_the_replies_owed() {
         tags.push(tag);
     }
     assert_eq!(tags, b"TDCZ", "the query's replies, then the end");
+}
+
+/// An upstream login refusal reaches the client with its SQLSTATE where the client
+/// can act on it (the database it asked for does not exist: 3D000); a refusal of
+/// tuomin's own service account (a role the upstream does not know: 28000 there) is
+/// 08006, not a login error of the client, whose own login succeeded.
+#[test]
+fn upstream_login_refusals_pass_their_sqlstate_only_where_the_client_can_act() {
+    let server = pg::server();
+    let db = server.demo_database("gw_upstream_codes", 3, 8);
+    let gw = Gateway::start(server);
+    let refusal = login(&gw, "gw_no_such_database").expect_err("no such database");
+    assert!(refusal.contains("C3D000"), "{refusal}");
+    assert!(refusal.contains("gw_no_such_database"), "{refusal}");
+    logged_in(&gw, &db);
+
+    let mut stranger = server.clone();
+    stranger.user = "gw_no_such_role".into();
+    let gw = Gateway::start(&stranger);
+    let refusal = login(&gw, &db).expect_err("the service role is unknown");
+    assert!(refusal.contains("C08006"), "{refusal}");
+    assert!(!refusal.contains("C28000"), "{refusal}");
 }

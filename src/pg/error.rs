@@ -15,6 +15,17 @@ pub enum Fault {
     Gateway,
 }
 
+/// The SQLSTATEs of an upstream login refusal that reach the client as they are: the
+/// database asked for does not exist (`3D000`), the server is full (`53300`) or
+/// starting or stopping (`57P03`) — what a client or its pool can act on. Any other
+/// (the upstream refusing tuomin's own credentials, say) is `08006`: the client's
+/// login to tuomin succeeded, and tuomin's service account is not the client's affair.
+pub const UPSTREAM_LOGIN_CODES_PASSED: [SqlState; 3] = [
+    SqlState::INVALID_CATALOG_NAME,
+    SqlState::TOO_MANY_CONNECTIONS,
+    SqlState::CANNOT_CONNECT_NOW,
+];
+
 /// An error of the PostgreSQL gateway.
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
@@ -33,6 +44,11 @@ pub enum PgError {
     /// The upstream could not be reached or refused tuomin's login.
     #[error("upstream: {0}")]
     Upstream(String),
+    /// The upstream refused tuomin's login with an ErrorResponse: its SQLSTATE is
+    /// passed on where it tells the client something it can act on
+    /// ([`UPSTREAM_LOGIN_CODES_PASSED`]), else 08006.
+    #[error("upstream: the upstream refused: {1}")]
+    UpstreamRefused(SqlState, String),
     /// The upstream closed the connection (normal once the client has left).
     #[error("upstream: the upstream closed the connection")]
     UpstreamClosed,
@@ -69,9 +85,10 @@ impl PgError {
             | PgError::ClientProtocol(_)
             | PgError::Auth(_)
             | PgError::StartupRefused(_) => Fault::Client,
-            PgError::Upstream(_) | PgError::UpstreamClosed | PgError::UpstreamProtocol(_) => {
-                Fault::Upstream
-            }
+            PgError::Upstream(_)
+            | PgError::UpstreamRefused(..)
+            | PgError::UpstreamClosed
+            | PgError::UpstreamProtocol(_) => Fault::Upstream,
             PgError::Tls(_) | PgError::Io(_) => Fault::Client,
             PgError::Encode(_)
             | PgError::Shutdown
@@ -95,6 +112,10 @@ impl PgError {
             PgError::Encode(_) => SqlState::INTERNAL_ERROR,
             PgError::Shutdown => SqlState::ADMIN_SHUTDOWN,
             PgError::TooManySessions(_) => SqlState::TOO_MANY_CONNECTIONS,
+            PgError::UpstreamRefused(code, _) if UPSTREAM_LOGIN_CODES_PASSED.contains(code) => {
+                *code
+            }
+            PgError::UpstreamRefused(..) => SqlState::CONNECTION_FAILURE,
         }
     }
 

@@ -24,6 +24,10 @@ impl SqlState {
     pub const QUERY_CANCELED: SqlState = SqlState(*b"57014");
     /// `53300 too_many_connections`.
     pub const TOO_MANY_CONNECTIONS: SqlState = SqlState(*b"53300");
+    /// `3D000 invalid_catalog_name`: the database asked for does not exist upstream.
+    pub const INVALID_CATALOG_NAME: SqlState = SqlState(*b"3D000");
+    /// `57P03 cannot_connect_now`: the upstream is starting or shutting down.
+    pub const CANNOT_CONNECT_NOW: SqlState = SqlState(*b"57P03");
     /// `57P01 admin_shutdown`: the gateway is shutting down.
     pub const ADMIN_SHUTDOWN: SqlState = SqlState(*b"57P01");
     /// `08006 connection_failure`: the upstream cannot be reached.

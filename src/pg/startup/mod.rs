@@ -76,7 +76,7 @@ pub struct Authenticated {
 impl Accepted {
     /// A connection just accepted.
     pub fn new(tcp: TcpStream, addr: Option<SocketAddr>) -> Self {
-        let _ = tcp.set_nodelay(true);
+        crate::pg::net::tcp::tune(&tcp);
         Accepted {
             reader: FramedReader::new(Stream::Plain(tcp), BytesMut::new(), FrameLimits::FRONTEND),
             addr,

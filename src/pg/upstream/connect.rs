@@ -36,7 +36,7 @@ impl UpstreamTarget {
             .map_err(|e| {
                 PgError::Upstream(format!("cannot connect to {}:{}: {e}", s.host, s.port))
             })?;
-        let _ = tcp.set_nodelay(true);
+        crate::pg::net::tcp::tune(&tcp);
         let Some(config) = &self.tls else {
             return Ok(Stream::Plain(tcp));
         };

@@ -6,12 +6,12 @@ use postgres_protocol::authentication::sasl::{ChannelBinding, SCRAM_SHA_256, Scr
 use tokio::io::AsyncWriteExt;
 
 use super::connect::UpstreamTarget;
-use crate::pg::codec::FrameLimits;
 use crate::pg::codec::backend::FieldCode;
 use crate::pg::codec::backend::{
     Authentication, BackendKeyData, BackendMessage, TransactionStatus,
 };
 use crate::pg::codec::frontend::{PasswordMessage, SaslInitialResponse, SaslResponse};
+use crate::pg::codec::{FrameLimits, SqlState};
 use crate::pg::error::PgError;
 use crate::pg::net::{FramedReader, Stream};
 
@@ -85,9 +85,12 @@ pub async fn login(stream: Stream, target: &UpstreamTarget) -> Result<UpstreamSe
             }
             BackendMessage::ErrorResponse(e) => {
                 let message = e.fields.get(FieldCode::Message).unwrap_or("error");
-                return Err(PgError::Upstream(format!(
-                    "the upstream refused: {message}"
-                )));
+                let code = e
+                    .fields
+                    .get(FieldCode::Code)
+                    .and_then(SqlState::parse)
+                    .unwrap_or(SqlState::CONNECTION_FAILURE);
+                return Err(PgError::UpstreamRefused(code, message.to_owned()));
             }
             BackendMessage::NoticeResponse(_) | BackendMessage::NegotiateProtocolVersion(_) => {}
             _ => {
