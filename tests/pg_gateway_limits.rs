@@ -1,12 +1,15 @@
 //! The PostgreSQL listener's limits: a client that stalls in its login is closed after
 //! `login_timeout_secs` (a logged-in session is not), connections past `max_sessions`
 //! are told 53300 (a cancel request is still carried out), and an upstream that accepts
-//! but never answers ends the login with a clear error after `connect_timeout_secs`.
+//! but never answers ends the login with a clear error after `connect_timeout_secs`, as
+//! a catalog query it never answers does after `catalog_timeout_secs`.
 
 mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::gateway::{Gateway, assert_cancel_ends_a_sleep};
@@ -113,17 +116,66 @@ async fn a_cancel_request_is_carried_out_when_the_listener_is_full() {
 fn an_upstream_that_never_answers_ends_the_login_with_a_clear_error() {
     // Accepts connections (the kernel completes them) and never reads or answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let upstream = PgServer {
-        host: "127.0.0.1".into(),
-        port: silent.local_addr().unwrap().port(),
-        user: "postgres".into(),
-        password: None,
-        maintenance_db: "postgres".into(),
-    };
+    let upstream = PgServer::local(silent.local_addr().unwrap().port());
     let gw = Gateway::start_with(&upstream, "", "connect_timeout_secs = 1");
     let refusal = login(&gw, "bank").expect_err("no upstream session");
     assert!(refusal.contains("C08006"), "{refusal}");
     assert!(refusal.contains("connect_timeout_secs"), "{refusal}");
     assert!(refusal.contains("within 1 s"), "{refusal}");
     drop(silent);
+}
+
+/// A server that logs anyone in without a password and then never answers: each
+/// connection gets AuthenticationOk and ReadyForQuery after its startup packet, and is
+/// read from until it closes. Counts the logins.
+fn mute_upstream() -> (PgServer, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let logins = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&logins);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let counted = Arc::clone(&counted);
+            std::thread::spawn(move || {
+                let mut len = [0u8; 4];
+                if s.read_exact(&mut len).is_err() {
+                    return;
+                }
+                let mut startup = vec![0u8; (u32::from_be_bytes(len) as usize).saturating_sub(4)];
+                if s.read_exact(&mut startup).is_err() {
+                    return;
+                }
+                counted.fetch_add(1, Ordering::SeqCst);
+                let mut reply = message(b'R', &0u32.to_be_bytes());
+                reply.extend(message(b'Z', b"I"));
+                if s.write_all(&reply).is_err() {
+                    return;
+                }
+                let mut sink = [0u8; 1024];
+                while matches!(s.read(&mut sink), Ok(n) if n > 0) {}
+            });
+        }
+    });
+    (PgServer::local(port), logins)
+}
+
+#[test]
+fn a_catalog_query_the_upstream_never_answers_ends_the_session_with_a_clear_error() {
+    let (upstream, logins) = mute_upstream();
+    let gw = Gateway::start_with(&upstream, "catalog_timeout_secs = 1", "");
+    for attempt in 1..=2 {
+        let mut s = logged_in(&gw, "bank");
+        s.write_all(&message(b'Q', b"select 1\0")).unwrap();
+        let errors = errors_until_close(&mut s);
+        assert!(
+            errors.len() == 1
+                && errors[0].contains("C08006")
+                && errors[0].contains("catalog_timeout_secs"),
+            "attempt {attempt}: {errors:?}"
+        );
+        // Each attempt: the session's upstream login and a catalog read of its own
+        // (a failed read is not kept).
+        assert_eq!(logins.load(Ordering::SeqCst), 2 * attempt);
+    }
 }

@@ -490,6 +490,7 @@ fn the_postgres_limits_have_defaults_and_zero_is_refused() {
         )
     };
     let settings = loads(&dir, &postgres("", "")).postgres.expect("[postgres]");
+    assert_eq!(settings.catalog_timeout.as_secs(), 30);
     assert_eq!(settings.login_timeout.as_secs(), 60);
     assert_eq!(settings.max_sessions, 1024);
     assert_eq!(settings.upstream.connect_timeout.as_secs(), 10);

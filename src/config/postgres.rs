@@ -8,6 +8,7 @@
 //! listen = "127.0.0.1:6432"          # required
 //! shutdown_grace_secs = 10           # default 10: sessions get this long to finish
 //! catalog_refresh_secs = 30          # default 30: periodic re-read of the upstream catalog
+//! catalog_timeout_secs = 30          # default 30: one read of the catalog, or it fails
 //! login_timeout_secs = 60            # default 60: a client's TLS, startup and password
 //!                                    #   exchange must be over by then, or it is closed
 //! max_sessions = 1024                # default 1024: connections beyond are refused (53300)
@@ -49,6 +50,8 @@ pub struct PostgresDef {
     pub shutdown_grace_secs: u64,
     #[serde(default = "default_refresh")]
     pub catalog_refresh_secs: u64,
+    #[serde(default = "default_catalog_timeout")]
+    pub catalog_timeout_secs: u64,
     #[serde(default = "default_login_timeout")]
     pub login_timeout_secs: u64,
     #[serde(default = "default_max_sessions")]
@@ -62,6 +65,10 @@ fn default_grace() -> u64 {
 }
 
 fn default_refresh() -> u64 {
+    30
+}
+
+fn default_catalog_timeout() -> u64 {
     30
 }
 
@@ -131,6 +138,8 @@ pub struct PostgresSettings {
     pub listen: String,
     pub shutdown_grace: Duration,
     pub catalog_refresh: Duration,
+    /// How long one read of the upstream catalog (its query, after the connection) may take.
+    pub catalog_timeout: Duration,
     /// How long a client has for TLS, startup and the password exchange.
     pub login_timeout: Duration,
     /// Connections served at once (in login or in session); more are refused.
@@ -204,6 +213,7 @@ pub(super) fn compile(file: &PolicyFile, p: &mut Problems) -> Option<PostgresSet
         );
     }
     for (name, value) in [
+        ("[postgres] catalog_timeout_secs", def.catalog_timeout_secs),
         ("[postgres] login_timeout_secs", def.login_timeout_secs),
         ("[postgres] max_sessions", def.max_sessions as u64),
         (
@@ -220,6 +230,7 @@ pub(super) fn compile(file: &PolicyFile, p: &mut Problems) -> Option<PostgresSet
         listen: def.listen.clone(),
         shutdown_grace: Duration::from_secs(def.shutdown_grace_secs),
         catalog_refresh: Duration::from_secs(def.catalog_refresh_secs.max(1)),
+        catalog_timeout: Duration::from_secs(def.catalog_timeout_secs),
         login_timeout: Duration::from_secs(def.login_timeout_secs),
         max_sessions: def.max_sessions,
         tls,

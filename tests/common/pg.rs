@@ -27,6 +27,17 @@ pub struct PgServer {
 }
 
 impl PgServer {
+    /// A server on loopback `port`, as `postgres` without a password.
+    pub fn local(port: u16) -> PgServer {
+        PgServer {
+            host: "127.0.0.1".into(),
+            port,
+            user: "postgres".into(),
+            password: None,
+            maintenance_db: "postgres".into(),
+        }
+    }
+
     /// A libpq connection string for `db`.
     pub fn conninfo(&self, db: &str) -> String {
         let mut s = format!(
@@ -235,13 +246,7 @@ pub fn throwaway_cluster(extra_args: &[String]) -> PgServer {
     ];
     args.extend(extra_args.iter().cloned());
     start_with_watchdog(user, &bin.join("postgres"), &args, &base);
-    let server = PgServer {
-        host: "127.0.0.1".into(),
-        port,
-        user: "postgres".into(),
-        password: None,
-        maintenance_db: "postgres".into(),
-    };
+    let server = PgServer::local(port);
     wait_ready(&server, &base);
     server
 }

@@ -5,7 +5,11 @@
 //! - [`snapshot`]: [`Snapshot`], [`Relation`], and the catalog query that fills them.
 //! - [`CatalogCache`]: one snapshot per database, loaded on first use over a separate
 //!   upstream session with tuomin's credentials; reloaded when stale (DDL seen, a
-//!   table OID missing, a policy reload) or older than `catalog_refresh_secs`.
+//!   table OID missing, a policy reload) or older than `catalog_refresh_secs`. A read
+//!   has `catalog_timeout_secs` for its query (the connection has the upstream's
+//!   `connect_timeout_secs`); a read that fails leaves the database marked stale, so
+//!   the next statement tries again rather than trusting the snapshot it meant to
+//!   replace.
 //! - [`DatabaseCatalog`]: one session's handle on its database's snapshots. It keeps
 //!   the snapshot it was last given and hands it out again while the database's
 //!   generation (bumped at every new snapshot and every staleness mark) has not moved
@@ -31,6 +35,8 @@ const MISS_RELOAD_INTERVAL: Duration = Duration::from_millis(500);
 pub struct CatalogCache {
     target: UpstreamTarget,
     refresh: Duration,
+    /// How long the catalog query of one read may take.
+    timeout: Duration,
     databases: std::sync::Mutex<HashMap<String, Arc<Entry>>>,
 }
 
@@ -68,11 +74,13 @@ impl Entry {
 }
 
 impl CatalogCache {
-    /// A cache reading through `target`, refreshing every `refresh`.
-    pub fn new(target: UpstreamTarget, refresh: Duration) -> Self {
+    /// A cache reading through `target`, refreshing every `refresh`, giving each read's
+    /// query `timeout`.
+    pub fn new(target: UpstreamTarget, refresh: Duration, timeout: Duration) -> Self {
         CatalogCache {
             target,
             refresh,
+            timeout,
             databases: std::sync::Mutex::new(HashMap::new()),
         }
     }
@@ -128,18 +136,41 @@ impl CatalogCache {
                 return Ok(s);
             }
         }
+        // Cleared before the read, so that a mark made while it runs (the read may
+        // have seen the catalog before that change) stays; set again if it fails.
         entry.stale.store(false, Ordering::Release);
+        match self.read(db).await {
+            Ok(snapshot) => {
+                tracing::debug!(database = db, relations = snapshot.len(), "catalog loaded");
+                entry.set(Arc::clone(&snapshot));
+                Ok(snapshot)
+            }
+            Err(e) => {
+                entry.mark_stale();
+                Err(e)
+            }
+        }
+    }
+
+    /// One read of `db`'s catalog over a new upstream session.
+    async fn read(&self, db: &str) -> Result<Arc<Snapshot>, PgError> {
         let session = open(&self.target, db, &[]).await?;
         let sql = format!(
             "{}; {}",
             snapshot::CATALOG_QUERY,
             snapshot::gate_catalog_query()
         );
-        let results = simple::query(session, &sql).await?;
-        let snapshot = Arc::new(Snapshot::from_rows(&results)?);
-        tracing::debug!(database = db, relations = snapshot.len(), "catalog loaded");
-        entry.set(Arc::clone(&snapshot));
-        Ok(snapshot)
+        let results = match tokio::time::timeout(self.timeout, simple::query(session, &sql)).await {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(PgError::Upstream(format!(
+                    "the catalog of database {db:?} was not read within {} s \
+                     (catalog_timeout_secs)",
+                    self.timeout.as_secs()
+                )));
+            }
+        };
+        Ok(Arc::new(Snapshot::from_rows(&results)?))
     }
 
     /// Marks every database for reload (policy reload).
@@ -232,11 +263,21 @@ mod tests {
             connect_timeout: Duration::from_secs(10),
         })
         .unwrap();
-        Arc::new(CatalogCache::new(target, Duration::from_secs(3600)))
+        Arc::new(CatalogCache::new(
+            target,
+            Duration::from_secs(3600),
+            Duration::from_secs(30),
+        ))
     }
 
     fn snapshot() -> Arc<Snapshot> {
         Arc::new(Snapshot::new(Default::default(), Default::default()))
+    }
+
+    /// What a successful reload does to `entry`: not stale, then the new snapshot.
+    fn loaded(entry: &Entry, snapshot: &Arc<Snapshot>) {
+        entry.stale.store(false, Ordering::Release);
+        entry.set(Arc::clone(snapshot));
     }
 
     #[tokio::test]
@@ -245,13 +286,13 @@ mod tests {
         let mut db = cache.database("bank");
         assert!(db.snapshot().await.is_err(), "nothing loaded: a reload");
         let first = snapshot();
-        db.entry.set(Arc::clone(&first));
+        loaded(&db.entry, &first);
         let got = Arc::clone(db.snapshot().await.unwrap());
         assert!(Arc::ptr_eq(&got, &first));
         assert!(Arc::ptr_eq(db.snapshot().await.unwrap(), &first), "held");
         // Another session's handle sees the same entry.
         let second = snapshot();
-        cache.database("bank").entry.set(Arc::clone(&second));
+        loaded(&cache.database("bank").entry, &second);
         assert!(
             Arc::ptr_eq(db.snapshot().await.unwrap(), &second),
             "a new snapshot moves the generation"
@@ -259,6 +300,16 @@ mod tests {
         // A staleness mark (DDL seen, a policy reload) is not answered from what is held.
         cache.mark_all_stale();
         assert!(db.snapshot().await.is_err(), "stale: a reload");
+        // The reload failed: the snapshot it meant to replace is not trusted again.
+        assert!(
+            db.snapshot().await.is_err(),
+            "still stale after a failed reload"
+        );
+        assert!(cache.database("bank").snapshot().await.is_err());
+        // A snapshot read after the failure is handed out again.
+        let third = snapshot();
+        loaded(&db.entry, &third);
+        assert!(Arc::ptr_eq(db.snapshot().await.unwrap(), &third));
         assert!(cache.database("other").snapshot().await.is_err());
     }
 

@@ -105,7 +105,11 @@ impl ServerCtx {
     ) -> Result<Self, TlsConfigError> {
         let tls = settings.tls.as_ref().map(tls::server_config).transpose()?;
         let target = UpstreamTarget::new(settings.upstream.clone())?;
-        let catalog = Arc::new(CatalogCache::new(target.clone(), settings.catalog_refresh));
+        let catalog = Arc::new(CatalogCache::new(
+            target.clone(),
+            settings.catalog_refresh,
+            settings.catalog_timeout,
+        ));
         Ok(ServerCtx {
             tls,
             target,
