@@ -25,7 +25,7 @@ sleep 2
 
 run() { # label port
   local tps cpu
-  read -r tps cpu < <(tps_and_cpu "$2" qa "${SCRIPT:-range}" "${MODE:-extended}")
+  read -r tps cpu _ < <(tps_and_cpu "$2" qa "${SCRIPT:-range}" "${MODE:-extended}")
   echo "| $1 | $tps | $cpu |"
 }
 echo "${SCRIPT:-range}, ${MODE:-extended} protocol, $CUSTOMERS customers; A=$A B=$B"

@@ -24,18 +24,41 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # The process listening on a port.
 pid_on() { ss -ltnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
 # pgbench (4 clients, DURATION seconds, default 5) through the proxy on a port; prints
-# "TPS CPU-µs-per-transaction", the CPU (user + system, /proc) of the proxy's process:
+# "TPS CPU-µs USER-µs PROXY-SWITCHES MACHINE-SWITCHES IDLE-%", per transaction but the
+# last: the proxy process's CPU (user + system) and user time (/proc/<pid>/stat), its
+# threads' context switches, voluntary and involuntary (/proc/<pid>/task/*/status), the machine's
+# context switches and its idle share over the run (/proc/stat):
 #   tps_and_cpu port user script mode
 tps_and_cpu() {
-  local pid before after out tps txns
+  local pid out tps txns
+  local -a before after
   pid=$(pid_on "$1")
-  before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  read -r -a before < <(proc_counters "$pid")
   out=$(PGPASSWORD=bench-pass pgbench -n -c 4 -j 2 -T "${DURATION:-5}" -M "$4" -f "$WORK/$3.sql" \
     -h 127.0.0.1 -p "$1" -U "$2" bench 2>&1)
-  after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  read -r -a after < <(proc_counters "$pid")
   tps=$(echo "$out" | awk '/^tps/ {printf "%d", $3; exit}')
   txns=$(echo "$out" | awk '/number of transactions actually processed/ {print $NF}')
-  echo "$tps $(python3 -c "print(round(($after - $before) * 1e6 / $(getconf CLK_TCK) / $txns, 1))")"
+  python3 - "$tps" "$txns" "$(getconf CLK_TCK)" "${before[@]}" "${after[@]}" <<'PY'
+import sys
+tps, txns, tck = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+b, a = [int(x) for x in sys.argv[4:10]], [int(x) for x in sys.argv[10:16]]
+d = [y - x for x, y in zip(b, a)]
+cpu, user, switches, machine, idle, total = d
+print(tps, round(cpu * 1e6 / tck / txns, 1), round(user * 1e6 / tck / txns, 1),
+      round(switches / txns, 2), round(machine / txns, 2), round(100 * idle / max(total, 1)))
+PY
+}
+
+# "CPU USER SWITCHES MACHINE-SWITCHES IDLE TOTAL" counters of process $1 and the machine.
+proc_counters() {
+  local cpu user switches
+  read -r cpu user < <(awk '{print $14 + $15, $14}' "/proc/$1/stat")
+  switches=$(awk '/ctxt_switches/ {s += $2} END {print s}' /proc/"$1"/task/*/status 2>/dev/null)
+  awk -v c="$cpu" -v u="$user" -v s="$switches" '
+    /^cpu / {idle = $5 + $6; total = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}
+    /^ctxt/ {ctxt = $2}
+    END {print c, u, s, ctxt, idle, total}' /proc/stat
 }
 
 pg_bench_setup() {
