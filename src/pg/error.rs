@@ -26,6 +26,18 @@ pub const UPSTREAM_LOGIN_CODES_PASSED: [SqlState; 3] = [
     SqlState::CANNOT_CONNECT_NOW,
 ];
 
+/// What the client is told of an upstream login refusal ([`PgError::UpstreamRefused`]).
+fn upstream_refusal(code: SqlState, message: &str) -> String {
+    if UPSTREAM_LOGIN_CODES_PASSED.contains(&code) {
+        format!("upstream: the upstream refused: {message}")
+    } else {
+        format!(
+            "upstream: the upstream refused tuomin's own login (SQLSTATE {code}); \
+             the gateway's operator finds why in its log"
+        )
+    }
+}
+
 /// An error of the PostgreSQL gateway.
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
@@ -44,10 +56,12 @@ pub enum PgError {
     /// The upstream could not be reached or refused tuomin's login.
     #[error("upstream: {0}")]
     Upstream(String),
-    /// The upstream refused tuomin's login with an ErrorResponse: its SQLSTATE is
-    /// passed on where it tells the client something it can act on
-    /// ([`UPSTREAM_LOGIN_CODES_PASSED`]), else 08006.
-    #[error("upstream: the upstream refused: {1}")]
+    /// The upstream refused tuomin's login with an ErrorResponse (its SQLSTATE and
+    /// message). Where the code tells the client something it can act on
+    /// ([`UPSTREAM_LOGIN_CODES_PASSED`]), the client gets both; otherwise 08006 and
+    /// no message of the upstream's (it would name tuomin's service account or the
+    /// upstream's access rules; the log has it).
+    #[error("{}", upstream_refusal(*.0, .1))]
     UpstreamRefused(SqlState, String),
     /// The upstream closed the connection (normal once the client has left).
     #[error("upstream: the upstream closed the connection")]

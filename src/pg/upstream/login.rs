@@ -90,6 +90,15 @@ pub async fn login(stream: Stream, target: &UpstreamTarget) -> Result<UpstreamSe
                     .get(FieldCode::Code)
                     .and_then(SqlState::parse)
                     .unwrap_or(SqlState::CONNECTION_FAILURE);
+                // The client may be told less (PgError::UpstreamRefused): the operator
+                // reads it here. A login refusal names roles, databases and access
+                // rules, never a value.
+                tracing::info!(
+                    user = %target.settings.user,
+                    code = %code,
+                    message,
+                    "the upstream refused tuomin's login"
+                );
                 return Err(PgError::UpstreamRefused(code, message.to_owned()));
             }
             BackendMessage::NoticeResponse(_) | BackendMessage::NegotiateProtocolVersion(_) => {}
