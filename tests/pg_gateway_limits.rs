@@ -122,6 +122,9 @@ fn an_upstream_that_never_answers_ends_the_login_with_a_clear_error() {
     assert!(refusal.contains("C08006"), "{refusal}");
     assert!(refusal.contains("connect_timeout_secs"), "{refusal}");
     assert!(refusal.contains("within 1 s"), "{refusal}");
+    // Where the upstream is stays with the operator.
+    let port = silent.local_addr().unwrap().port().to_string();
+    assert!(!refusal.contains(&port), "{refusal}");
     drop(silent);
 }
 
@@ -178,4 +181,22 @@ fn a_catalog_query_the_upstream_never_answers_ends_the_session_with_a_clear_erro
         // (a failed read is not kept).
         assert_eq!(logins.load(Ordering::SeqCst), 2 * attempt);
     }
+}
+
+#[test]
+fn an_upstream_that_refuses_connections_is_an_error_that_does_not_say_where_it_is() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gw = Gateway::start_with(&PgServer::local(port), "", "");
+    let refusal = login(&gw, "bank").expect_err("no upstream");
+    assert!(refusal.contains("C08006"), "{refusal}");
+    assert!(
+        refusal.contains("cannot connect to the upstream server"),
+        "{refusal}"
+    );
+    assert!(!refusal.contains(&port.to_string()), "{refusal}");
+    assert!(!refusal.contains("127.0.0.1"), "{refusal}");
 }

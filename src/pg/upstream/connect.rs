@@ -31,10 +31,13 @@ impl UpstreamTarget {
     /// A TCP connection, upgraded to TLS when the mode asks for it.
     pub async fn stream(&self) -> Result<Stream, PgError> {
         let s = &self.settings;
+        // The client is not told where the upstream is (a vendor has no business
+        // with the bank's addresses); the operator reads it in the log.
         let tcp = TcpStream::connect((s.host.as_str(), s.port))
             .await
             .map_err(|e| {
-                PgError::Upstream(format!("cannot connect to {}:{}: {e}", s.host, s.port))
+                tracing::info!(host = %s.host, port = s.port, error = %e, "cannot connect to the upstream");
+                PgError::Upstream(format!("cannot connect to the upstream server: {e}"))
             })?;
         crate::pg::net::tcp::tune(&tcp);
         let Some(config) = &self.tls else {
@@ -70,13 +73,19 @@ impl UpstreamTarget {
         let s = &self.settings;
         match tokio::time::timeout(s.connect_timeout, step).await {
             Ok(r) => r,
-            Err(_) => Err(PgError::Upstream(format!(
-                "{}:{} did not complete tuomin's connection and login within {} s \
-                 (connect_timeout_secs)",
-                s.host,
-                s.port,
-                s.connect_timeout.as_secs()
-            ))),
+            Err(_) => {
+                tracing::info!(
+                    host = %s.host,
+                    port = s.port,
+                    seconds = s.connect_timeout.as_secs(),
+                    "the upstream did not complete tuomin's connection and login in time"
+                );
+                Err(PgError::Upstream(format!(
+                    "the upstream server did not complete tuomin's connection and login \
+                     within {} s (connect_timeout_secs)",
+                    s.connect_timeout.as_secs()
+                )))
+            }
         }
     }
 
