@@ -135,6 +135,32 @@ async fn an_upstream_slower_than_its_timeout_is_answered_504() {
     assert_eq!(status, 200, "the gateway goes on");
 }
 
+/// An upstream nobody listens on: 502 `upstream_unreachable`, and the vendor is not
+/// told where the upstream is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_upstream_is_answered_502_without_its_address() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let env = custom_env(
+        &policy(&format!("upstream = \"http://127.0.0.1:{port}\""), ""),
+        &["vendor"],
+    )
+    .await;
+    let (status, body) = status_and_body(
+        client()
+            .get(env.url("/t/plain"))
+            .header("x-api-key", env.key("vendor")),
+    )
+    .await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("upstream_unreachable"), "{body}");
+    assert!(!body.contains(&port.to_string()), "{body}");
+    assert!(!body.contains("127.0.0.1"), "{body}");
+}
+
 fn ca(name: &str) -> (rcgen::Certificate, KeyPair) {
     let key = KeyPair::generate().expect("key");
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
