@@ -71,6 +71,16 @@ async fn status_and_body(req: reqwest::RequestBuilder) -> (u16, String) {
     (status, r.text().await.expect("body"))
 }
 
+/// GET `path` through the gateway with the vendor's key: status and body.
+async fn vendor_get(env: &gw::Env, path: &str) -> (u16, String) {
+    status_and_body(
+        client()
+            .get(env.url(path))
+            .header("x-api-key", env.key("vendor")),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_route_opened_to_anonymous_callers_serves_them_and_it_masks() {
     let up = upstream::start().await;
@@ -88,12 +98,7 @@ async fn only_the_route_opened_to_anonymous_callers_serves_them_and_it_masks() {
     assert!(!body.contains("\"cvv\""), "{body}");
     let (status, _) = status_and_body(client().get(env.url("/t/plain"))).await;
     assert_eq!(status, 401, "a route not opened needs credentials");
-    let (status, _) = status_and_body(
-        client()
-            .get(env.url("/t/plain"))
-            .header("x-api-key", env.key("vendor")),
-    )
-    .await;
+    let (status, _) = vendor_get(&env, "/t/plain").await;
     assert_eq!(status, 200);
     // Disabling the anonymous consumer closes the open route too.
     env.reload_with(|t| {
@@ -115,23 +120,13 @@ async fn an_upstream_slower_than_its_timeout_is_answered_504() {
         &["vendor"],
     )
     .await;
-    let (status, body) = status_and_body(
-        client()
-            .get(env.url("/t/slow"))
-            .header("x-api-key", env.key("vendor")),
-    )
-    .await;
+    let (status, body) = vendor_get(&env, "/t/slow").await;
     assert_eq!(status, 504, "{body}");
     assert!(
         body.contains("upstream"),
         "the error says what timed out: {body}"
     );
-    let (status, _) = status_and_body(
-        client()
-            .get(env.url("/t/plain"))
-            .header("x-api-key", env.key("vendor")),
-    )
-    .await;
+    let (status, _) = vendor_get(&env, "/t/plain").await;
     assert_eq!(status, 200, "the gateway goes on");
 }
 
@@ -149,12 +144,7 @@ async fn an_unreachable_upstream_is_answered_502_without_its_address() {
         &["vendor"],
     )
     .await;
-    let (status, body) = status_and_body(
-        client()
-            .get(env.url("/t/plain"))
-            .header("x-api-key", env.key("vendor")),
-    )
-    .await;
+    let (status, body) = vendor_get(&env, "/t/plain").await;
     assert_eq!(status, 502, "{body}");
     assert!(body.contains("upstream_unreachable"), "{body}");
     assert!(!body.contains(&port.to_string()), "{body}");
@@ -194,23 +184,13 @@ async fn an_https_upstream_is_verified_against_the_routes_ca() {
     std::fs::write(dir.path().join("up-ca.pem"), root.0.pem()).expect("ca");
     std::fs::write(dir.path().join("other-ca.pem"), other.0.pem()).expect("ca");
     let env = gw::custom_env_in(dir, &policy(&lines, &extra), &["vendor"]).await;
-    let (status, body) = status_and_body(
-        client()
-            .get(env.url("/t/plain"))
-            .header("x-api-key", env.key("vendor")),
-    )
-    .await;
+    let (status, body) = vendor_get(&env, "/t/plain").await;
     assert_eq!(status, 200, "{body}");
     assert!(
         !body.contains("13912345678"),
         "masked over https too: {body}"
     );
-    let (status, body) = status_and_body(
-        client()
-            .get(env.url("/w/plain"))
-            .header("x-api-key", env.key("vendor")),
-    )
-    .await;
+    let (status, body) = vendor_get(&env, "/w/plain").await;
     assert_eq!(
         status, 502,
         "an upstream certificate of another CA is refused: {body}"
