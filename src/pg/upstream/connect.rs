@@ -53,12 +53,25 @@ impl UpstreamTarget {
                 "the upstream does not accept TLS, and the policy requires it".into(),
             ));
         }
-        let name = tls::server_name(&s.server_name).map_err(|e| PgError::Tls(e.0))?;
+        // What went wrong (a certificate's names, the name expected) is the
+        // operator's to read in the log; the client is told the handshake failed.
+        let failed = |error: &dyn std::fmt::Display| {
+            tracing::info!(
+                host = %s.host,
+                port = s.port,
+                server_name = %s.server_name,
+                error = %error,
+                "the TLS handshake with the upstream failed"
+            );
+            PgError::Upstream(
+                "the TLS handshake with the upstream server failed; the gateway's operator \
+                 finds why in its log"
+                    .into(),
+            )
+        };
+        let name = tls::server_name(&s.server_name).map_err(|e| failed(&e.0))?;
         let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
-        let tls = connector
-            .connect(name, tcp)
-            .await
-            .map_err(|e| PgError::Tls(format!("upstream handshake: {e}")))?;
+        let tls = connector.connect(name, tcp).await.map_err(|e| failed(&e))?;
         Ok(Stream::ClientTls(Box::new(tls)))
     }
 
