@@ -195,6 +195,10 @@ async fn an_https_upstream_is_verified_against_the_routes_ca() {
         status, 502,
         "an upstream certificate of another CA is refused: {body}"
     );
+    // The vendor is told the upstream could not be reached; what was wrong with its
+    // certificate (names, issuer) is the operator's, in the log.
+    assert!(body.contains("upstream_unreachable"), "{body}");
+    assert!(!body.contains("certificate"), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

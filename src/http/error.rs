@@ -46,7 +46,10 @@ pub enum GatewayError {
         "the upstream answered {0} on a masked route; only JSON (or declared pass-through types) may leave"
     )]
     NotJson(String),
-    #[error("the upstream could not be reached ({0})")]
+    /// The upstream's request, connection or TLS failed: why (addresses, certificate
+    /// names) is logged where it happened ([`crate::http::proxy`]) and kept here for
+    /// `Debug`, not told to the client.
+    #[error("the upstream could not be reached")]
     UpstreamUnreachable(String),
     #[error("the upstream did not answer within {0} ms")]
     UpstreamTimeout(u128),

@@ -276,7 +276,10 @@ async fn forward_request(
         api_key_header: &gw.api_key_header,
         consumer: admitted.prepared.header.as_ref(),
     })
-    .map_err(GatewayError::UpstreamUnreachable)
+    .map_err(|why| {
+        tracing::info!(route = %route.config.name, error = %why, "the upstream request could not be built");
+        GatewayError::UpstreamUnreachable(why)
+    })
 }
 
 /// The body filter, at end of stream: redirects checked, pass-through or decode + mask.
@@ -335,7 +338,13 @@ async fn fetch(
         .client()
         .request(outgoing)
         .await
-        .map_err(|e| GatewayError::UpstreamUnreachable(error_chain(&e)))?;
+        .map_err(|e| {
+            let why = error_chain(&e);
+            // The client is told only that it failed: the chain can name the
+            // upstream's address and its certificate's names.
+            tracing::info!(route = %route.config.name, error = %why, "the upstream could not be reached");
+            GatewayError::UpstreamUnreachable(why)
+        })?;
     let (head, incoming) = response.into_parts();
     let raw = body::collect(incoming, gw.config.max_upstream_body).await?;
     Ok((head, raw))
