@@ -53,7 +53,7 @@ pub enum PgError {
     /// The client asked for something refused at startup (replication, no TLS).
     #[error("{0}")]
     StartupRefused(String),
-    /// The upstream could not be reached or refused tuomin's login.
+    /// The upstream could not be reached, or its TLS or tuomin's login with it failed.
     #[error("upstream: {0}")]
     Upstream(String),
     /// The upstream refused tuomin's login with an ErrorResponse (its SQLSTATE and
@@ -69,7 +69,7 @@ pub enum PgError {
     /// The upstream sent something tuomin cannot read.
     #[error("upstream protocol: {0}")]
     UpstreamProtocol(String),
-    /// TLS failure (either side).
+    /// TLS failure on the client's side (the upstream's is [`PgError::Upstream`]).
     #[error("TLS: {0}")]
     Tls(String),
     /// Socket error.
