@@ -7,9 +7,9 @@
 //!   upstream session with tuomin's credentials; reloaded when stale (DDL seen, a
 //!   table OID missing, a policy reload) or older than `catalog_refresh_secs`. A read
 //!   has `catalog_timeout_secs` for its query (the connection has the upstream's
-//!   `connect_timeout_secs`); a read that fails leaves the database marked stale, so
-//!   the next statement tries again rather than trusting the snapshot it meant to
-//!   replace.
+//!   `connect_timeout_secs`); a read made for a staleness mark that fails leaves the
+//!   mark, so the next statement tries again rather than trusting the snapshot it
+//!   meant to replace.
 //! - [`DatabaseCatalog`]: one session's handle on its database's snapshots. It keeps
 //!   the snapshot it was last given and hands it out again while the database's
 //!   generation (bumped at every new snapshot and every staleness mark) has not moved
@@ -137,8 +137,11 @@ impl CatalogCache {
             }
         }
         // Cleared before the read, so that a mark made while it runs (the read may
-        // have seen the catalog before that change) stays; set again if it fails.
-        entry.stale.store(false, Ordering::Release);
+        // have seen the catalog before that change) stays; set again if the read
+        // fails, so the mark it was made for is not lost. (A read for a missing OID
+        // or for age leaves no mark: the snapshot is not known to be outdated, and
+        // an old one is read again at the next use anyway.)
+        let was_stale = entry.stale.swap(false, Ordering::AcqRel);
         match self.read(db).await {
             Ok(snapshot) => {
                 tracing::debug!(database = db, relations = snapshot.len(), "catalog loaded");
@@ -146,7 +149,9 @@ impl CatalogCache {
                 Ok(snapshot)
             }
             Err(e) => {
-                entry.mark_stale();
+                if was_stale {
+                    entry.mark_stale();
+                }
                 Err(e)
             }
         }
@@ -309,6 +314,12 @@ mod tests {
         // A snapshot read after the failure is handed out again.
         let third = snapshot();
         loaded(&db.entry, &third);
+        assert!(Arc::ptr_eq(db.snapshot().await.unwrap(), &third));
+        // A read for a table OID it does not know that fails (past the half-second
+        // spacing of such reads) marks nothing: the snapshot is not known to be
+        // outdated, and the statements that do not need that OID go on with it.
+        tokio::time::sleep(MISS_RELOAD_INTERVAL + Duration::from_millis(100)).await;
+        assert!(db.after_miss(&third).await.is_err(), "a read was tried");
         assert!(Arc::ptr_eq(db.snapshot().await.unwrap(), &third));
         assert!(cache.database("other").snapshot().await.is_err());
     }
