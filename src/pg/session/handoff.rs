@@ -2,8 +2,9 @@
 //! under a mutex and one waker slot. Both pumps run in one task (`session::run`), so
 //! the lock is never contended; in place of an unbounded `mpsc` channel (its block
 //! list, atomics and waker), it took 1.1 k of 34.7 k instructions off a point
-//! transaction of five messages (callgrind, `benches/pg.md`). Unbounded like the channel was: the client pump queues one expectation per
-//! message it forwards, and each message is bounded by the codec's caps.
+//! transaction of five messages (callgrind, `benches/pg.md`). Unbounded like the
+//! channel was: the client pump queues one expectation per message it forwards, and
+//! each message is bounded by the codec's caps.
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
