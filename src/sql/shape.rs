@@ -119,7 +119,14 @@ fn replace(
 ) {
     text.push_str(&sql[*copied_to..start]);
     kinds.push(kind);
-    let _ = write!(text, "${}", kinds.len());
+    text.push('$');
+    match kinds.len() {
+        // Most statements have a few literals: no formatting machinery for those.
+        n @ 1..=9 => text.push(char::from(b'0' + n as u8)),
+        n => {
+            let _ = write!(text, "{n}");
+        }
+    }
     *copied_to = end;
 }
 

@@ -143,15 +143,15 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, LexError> {
                 TokenKind::Number
             }
             _ if is_ident_start(c) => {
+                // Whether the word needs lower-casing, seen in the same pass.
+                let mut lower = true;
                 while i < b.len() && (is_ident_start(b[i]) || b[i].is_ascii_digit() || b[i] == b'$')
                 {
+                    lower &= b[i].is_ascii() && !b[i].is_ascii_uppercase();
                     i += 1;
                 }
                 let word = &sql[start..i];
-                if word
-                    .bytes()
-                    .any(|c| c.is_ascii_uppercase() || !c.is_ascii())
-                {
+                if !lower {
                     TokenKind::Word(Cow::Owned(word.to_lowercase()))
                 } else {
                     TokenKind::Word(Cow::Borrowed(word))
