@@ -200,3 +200,37 @@ fn an_upstream_that_refuses_connections_is_an_error_that_does_not_say_where_it_i
     assert!(!refusal.contains(&port.to_string()), "{refusal}");
     assert!(!refusal.contains("127.0.0.1"), "{refusal}");
 }
+
+#[test]
+fn a_catalog_query_the_upstream_refuses_ends_the_session_without_the_upstreams_words() {
+    let server = pg::server();
+    let db = server.demo_database("gw_catalog_refused", 3, 8);
+    // tuomin's service role may log in, but not read pg_class in this database.
+    let role = format!("gw_catalog_svc_{}", std::process::id());
+    server.psql(
+        &db,
+        &format!(
+            "CREATE ROLE {role} LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}; \
+             REVOKE SELECT ON pg_catalog.pg_class FROM PUBLIC"
+        ),
+    );
+    let mut service = server.clone();
+    service.user = role.clone();
+    let gw = Gateway::start(&service);
+    let mut s = logged_in(&gw, &db);
+    s.write_all(&message(b'Q', b"select full_name from customers\0"))
+        .unwrap();
+    let errors = errors_until_close(&mut s);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let refusal = &errors[0];
+    assert!(refusal.contains("C08006"), "{refusal}");
+    assert!(
+        refusal.contains("catalog query (SQLSTATE 42501)"),
+        "{refusal}"
+    );
+    assert!(refusal.contains("operator"), "{refusal}");
+    // The upstream's message names its table and tuomin's service role.
+    assert!(!refusal.contains("pg_class"), "{refusal}");
+    assert!(!refusal.contains(&role), "{refusal}");
+    server.psql(&db, "GRANT SELECT ON pg_catalog.pg_class TO PUBLIC");
+}

@@ -644,9 +644,9 @@ impl ServerPump {
     }
 
     fn command_complete(&mut self, frame: &Frame) -> Result<(), PgError> {
-        let cc = CommandComplete::decode(&frame.body())
+        let tag = CommandComplete::tag_of(frame.body_slice())
             .map_err(|e| PgError::UpstreamProtocol(e.to_string()))?;
-        if is_ddl_tag(&cc.command_tag) {
+        if is_ddl_tag(tag) {
             self.ctx.catalog.mark_stale();
         }
         self.audit_completed()?;

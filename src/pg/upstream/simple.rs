@@ -48,12 +48,17 @@ pub async fn query(session: UpstreamSession, sql: &str) -> Result<Vec<TextRows>,
                 }
             }
             BackendMessage::ErrorResponse(e) => {
-                error = Some(
+                error = Some((
+                    e.fields
+                        .get(FieldCode::Code)
+                        .filter(|c| c.len() == 5 && c.bytes().all(|b| b.is_ascii_alphanumeric()))
+                        .unwrap_or("?????")
+                        .to_owned(),
                     e.fields
                         .get(FieldCode::Message)
                         .unwrap_or("error")
                         .to_owned(),
-                );
+                ));
             }
             BackendMessage::ReadyForQuery(_) => break,
             _ => {}
@@ -64,9 +69,19 @@ pub async fn query(session: UpstreamSession, sql: &str) -> Result<Vec<TextRows>,
     Terminate.encode(&mut buf)?;
     let _ = stream.write_all(&buf).await;
     match error {
-        Some(message) => Err(PgError::Upstream(format!(
-            "catalog query failed: {message}"
-        ))),
+        // The upstream's words are about tuomin's service account and the upstream's
+        // rules, not the client's affair: they go to the log, the client gets the code.
+        Some((code, message)) => {
+            tracing::error!(
+                sqlstate = %code,
+                message = %message,
+                "the upstream refused the gateway's catalog query"
+            );
+            Err(PgError::Upstream(format!(
+                "the upstream refused the gateway's catalog query (SQLSTATE {code}); \
+                 the gateway's operator finds why in its log"
+            )))
+        }
         None => Ok(results),
     }
 }

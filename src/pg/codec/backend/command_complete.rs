@@ -23,10 +23,18 @@ impl CommandComplete {
 
     /// Decodes the body.
     pub fn decode(body: &Bytes) -> Result<Self, DecodeError> {
+        Ok(CommandComplete {
+            command_tag: Self::tag_of(body)?.to_owned(),
+        })
+    }
+
+    /// The command tag of a body, borrowed (the per-statement path reads it without
+    /// a copy).
+    pub fn tag_of(body: &[u8]) -> Result<&str, DecodeError> {
         let mut r = Reader::new(body);
-        let command_tag = r.cstr()?.to_owned();
+        let command_tag = r.cstr()?;
         r.finish()?;
-        Ok(CommandComplete { command_tag })
+        Ok(command_tag)
     }
 
     /// Appends the message to `buf`.
@@ -52,5 +60,11 @@ mod tests {
         let back = CommandComplete::decode(&one_frame(&buf).body()).unwrap();
         assert_eq!(back, msg);
         assert_eq!(back.rows(), Some(5));
+        assert_eq!(CommandComplete::tag_of(b"SELECT 5\0"), Ok("SELECT 5"));
+        assert!(CommandComplete::tag_of(b"SELECT 5").is_err(), "no NUL");
+        assert!(
+            CommandComplete::tag_of(b"SELECT 5\0x").is_err(),
+            "trailing bytes"
+        );
     }
 }
