@@ -2,7 +2,7 @@
 # Instruction counts of the PostgreSQL gateway's hot path (not a test): the masking
 # tuomin of benches/pg_load.sh (consumer `qa`, three FF1 columns) runs under
 # `valgrind --tool=callgrind`, counting only inside the connection task
-# (`tuomin::pg::server::connection`, or the task it is inlined into: startup, both pumps, framing, gate, plans,
+# (`tuomin::pg::server::run`'s spawned future: startup, both pumps, framing, gate, plans,
 # masking; not the listener or the runtime's I/O driver). For each workload — point select
 # and 100-row range select, simple and extended protocol — pgbench (one client) runs
 # SHORT and then LONG transactions against two fresh instances; the difference over
@@ -34,8 +34,10 @@ pg_bench_setup
 if [ -n "${WHOLE:-}" ]; then
   COLLECT=(--collect-atstart=yes)
 else
-  COLLECT=(--collect-atstart=no --toggle-collect='tuomin::pg::server::connection::*'
-    --toggle-collect='tuomin::pg::server::run::{{closure}}::{{closure}}')
+  # One toggle only: callgrind toggles collection at each entry into a matching
+  # function, so two matches on one stack (the spawned task and the `connection`
+  # future it polls, when both stay functions) switch collection off again.
+  COLLECT=(--collect-atstart=no --toggle-collect='tuomin::pg::server::run::{{closure}}::{{closure}}')
 fi
 
 ir() { # workload mode txns → total Ir inside the session task
