@@ -22,14 +22,20 @@ struct Certs {
 }
 
 fn certs(dir: &Path) -> Certs {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
+    certs_for(dir, &rcgen::PKCS_ECDSA_P256_SHA256)
+}
+
+/// A fresh CA and its `localhost` certificate, both with keys for `alg` (so the
+/// certificate's signature uses `alg`'s hash).
+fn certs_for(dir: &Path, alg: &'static rcgen::SignatureAlgorithm) -> Certs {
+    let ca_key = rcgen::KeyPair::generate_for(alg).unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     ca_params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "tuomin test CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
+    let key = rcgen::KeyPair::generate_for(alg).unwrap();
     let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
     let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
     let out = Certs {
@@ -103,6 +109,50 @@ fn the_listener_speaks_tls_verified_by_psql_and_refuses_plaintext_when_required(
     let mut first = [0u8; 1];
     s.read_exact(&mut first).unwrap();
     assert_eq!(&first, b"E", "an error, not 'S'");
+}
+
+#[test]
+fn psql_binds_its_login_to_the_listeners_certificate_where_the_certificate_allows() {
+    let server = pg::server();
+    let db = server.fresh_database("gw_tls_binding");
+    for (alg, binds) in [
+        (&rcgen::PKCS_ECDSA_P256_SHA256, true),
+        // The end-point hash follows the certificate's signature: SHA-384 here.
+        (&rcgen::PKCS_ECDSA_P384_SHA384, true),
+        // Ed25519 has no separate hash: SCRAM-SHA-256-PLUS is not offered.
+        (&rcgen::PKCS_ED25519, false),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let c = certs_for(dir.path(), alg);
+        let tls = format!(
+            "[postgres.tls]\ncert_file = \"{}\"\nkey_file = \"{}\"\n",
+            c.cert.display(),
+            c.key.display()
+        );
+        let gw = Gateway::start_with(server, &tls, "");
+        let verified = format!("sslmode=verify-full sslrootcert={}", c.ca.display());
+        let required = psql_tls(&gw, &db, &format!("{verified} channel_binding=require"));
+        let stderr = String::from_utf8_lossy(&required.stderr);
+        if binds {
+            assert!(required.status.success(), "{alg:?}: {stderr}");
+        } else {
+            assert!(!required.status.success(), "{alg:?}");
+            assert!(stderr.contains("channel binding"), "{alg:?}: {stderr}");
+        }
+        // libpq's default (prefer) logs in either way, and so does a client that
+        // does not bind at all.
+        for binding in ["channel_binding=prefer", "channel_binding=disable"] {
+            let out = psql_tls(&gw, &db, &format!("{verified} {binding}"));
+            assert!(
+                out.status.success(),
+                "{alg:?} {binding}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        // Without TLS nothing can be bound: libpq refuses to go on.
+        let plain = psql_tls(&gw, &db, "sslmode=disable channel_binding=require");
+        assert!(!plain.status.success(), "{alg:?}");
+    }
 }
 
 /// A throwaway cluster with TLS on (a fresh CA's `localhost` certificate), the given

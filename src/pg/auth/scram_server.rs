@@ -2,9 +2,15 @@
 //! against a stored [`ScramVerifier`]. Two typed steps: [`ScramServer::start`] reads
 //! the client-first message and yields the server-first message and a
 //! [`ScramChallenge`]; [`ScramChallenge::finish`] reads the client-final message and
-//! yields the server-final message, or a refusal. Channel binding is not offered
-//! (`SCRAM-SHA-256-PLUS` is not advertised), so `n` and `y` GS2 flags are accepted and
-//! `p` is refused.
+//! yields the server-final message, or a refusal.
+//!
+//! Channel binding (RFC 5929 `tls-server-end-point`, as PostgreSQL 11+): over TLS the
+//! listener offers `SCRAM-SHA-256-PLUS` too, and a client that chooses it proves that
+//! its TLS session ends at this listener's certificate (libpq's
+//! `channel_binding=require`), so a man in the middle with another certificate cannot
+//! relay the login. A client that says it supports channel binding but thinks the
+//! server does not (GS2 flag `y`) while it was offered is refused: its offer was
+//! stripped on the way. Without TLS, `n` and `y` are accepted and `p` is refused.
 //!
 //! An unknown consumer goes through the same exchange against a throwaway verifier and
 //! fails at the end, so the reply does not tell which user names exist.
@@ -27,6 +33,24 @@ pub enum ScramError {
 /// The mechanism name.
 pub const MECHANISM: &str = "SCRAM-SHA-256";
 
+/// The mechanism name with channel binding.
+pub const MECHANISM_PLUS: &str = "SCRAM-SHA-256-PLUS";
+
+/// The GS2 header of a client that binds to `tls-server-end-point`.
+const GS2_END_POINT: &str = "p=tls-server-end-point,,";
+
+/// What was offered and chosen about channel binding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Binding<'a> {
+    /// Only SCRAM-SHA-256 was offered (no TLS, or a certificate without an end-point
+    /// hash).
+    NotOffered,
+    /// SCRAM-SHA-256-PLUS was offered and the client chose SCRAM-SHA-256.
+    OfferedNotChosen,
+    /// The client chose SCRAM-SHA-256-PLUS: the listener certificate's end-point data.
+    Chosen(&'a [u8]),
+}
+
 /// Starts exchanges.
 #[derive(Debug)]
 pub struct ScramServer;
@@ -36,7 +60,8 @@ pub struct ScramChallenge {
     verifier: ScramVerifier,
     known: bool,
     nonce: String,
-    gs2_header: String,
+    /// The client-final message's expected `c=`: the GS2 header and any binding data.
+    channel: String,
     auth_prefix: String,
 }
 
@@ -53,10 +78,15 @@ impl ScramServer {
     pub fn start(
         verifier: Option<&ScramVerifier>,
         client_first: &[u8],
+        binding: Binding<'_>,
     ) -> Result<(ScramChallenge, String), ScramError> {
         let text = std::str::from_utf8(client_first)
             .map_err(|_| ScramError::Malformed("client-first is not UTF-8"))?;
-        let (gs2_header, bare) = split_gs2(text)?;
+        let (gs2_header, bare) = split_gs2(text, binding)?;
+        let mut channel = gs2_header.as_bytes().to_vec();
+        if let Binding::Chosen(data) = binding {
+            channel.extend_from_slice(data);
+        }
         let client_nonce = bare
             .split(',')
             .find_map(|a| a.strip_prefix("r="))
@@ -84,22 +114,41 @@ impl ScramServer {
             verifier,
             known,
             nonce,
-            gs2_header: gs2_header.to_owned(),
+            channel: base64_engine::encode(&channel),
         };
         Ok((challenge, server_first))
     }
 }
 
-fn split_gs2(text: &str) -> Result<(&str, &str), ScramError> {
+/// The client-first message's GS2 header and the bare message after it, checked
+/// against what was offered and chosen.
+fn split_gs2<'t>(text: &'t str, binding: Binding<'_>) -> Result<(&'t str, &'t str), ScramError> {
+    if let Binding::Chosen(_) = binding {
+        return text
+            .strip_prefix(GS2_END_POINT)
+            .map(|bare| (GS2_END_POINT, bare))
+            .ok_or(ScramError::Malformed(
+                "SCRAM-SHA-256-PLUS was chosen without binding to tls-server-end-point \
+                 (the only channel binding type offered), or with an authorization identity",
+            ));
+    }
     let flag = text
         .get(..2)
         .ok_or(ScramError::Malformed("client-first too short"))?;
-    match flag {
-        "n," | "y," => {}
-        _ if text.starts_with("p=") => {
+    match (flag, binding) {
+        ("n,", _) | ("y,", Binding::NotOffered) => {}
+        ("y,", _) => {
             return Err(ScramError::Malformed(
-                "channel binding was requested but is not offered",
+                "channel binding negotiation error: the client supports channel binding \
+                 and thinks the server does not, but it was offered (SCRAM-SHA-256-PLUS); \
+                 the offer may have been stripped on the way",
             ));
+        }
+        _ if text.starts_with("p=") => {
+            return Err(ScramError::Malformed(match binding {
+                Binding::NotOffered => "channel binding was requested but is not offered",
+                _ => "channel binding was requested without choosing SCRAM-SHA-256-PLUS",
+            }));
         }
         _ => return Err(ScramError::Malformed("bad GS2 header")),
     }
@@ -137,8 +186,7 @@ impl ScramChallenge {
                 nonce = Some(r);
             }
         }
-        let expected_channel = base64_engine::encode(self.gs2_header.as_bytes());
-        if channel != Some(expected_channel.as_str()) {
+        if channel != Some(self.channel.as_str()) {
             return Err(ScramError::Malformed("channel binding data does not match"));
         }
         if nonce != Some(self.nonce.as_str()) {
@@ -180,8 +228,24 @@ mod tests {
     use postgres_protocol::authentication::sasl::{ChannelBinding, ScramSha256};
 
     fn exchange(stored: Option<&ScramVerifier>, password: &str) -> Result<(), ScramError> {
-        let mut client = ScramSha256::new(password.as_bytes(), ChannelBinding::unsupported());
-        let (challenge, first) = ScramServer::start(stored, client.message())?;
+        bound_exchange(
+            stored,
+            password,
+            ChannelBinding::unsupported(),
+            Binding::NotOffered,
+        )
+    }
+
+    /// An exchange with postgres-protocol's client, which binds as `client` says, against
+    /// a server where channel binding went as `server` says.
+    fn bound_exchange(
+        stored: Option<&ScramVerifier>,
+        password: &str,
+        client: ChannelBinding,
+        server: Binding<'_>,
+    ) -> Result<(), ScramError> {
+        let mut client = ScramSha256::new(password.as_bytes(), client);
+        let (challenge, first) = ScramServer::start(stored, client.message(), server)?;
         client
             .update(first.as_bytes())
             .expect("client accepts server-first");
@@ -213,9 +277,75 @@ mod tests {
     }
 
     #[test]
-    fn channel_binding_requests_are_refused() {
-        let r = ScramServer::start(None, b"p=tls-server-end-point,,n=,r=abc");
-        assert!(matches!(r, Err(ScramError::Malformed(_))));
+    fn channel_binding_requests_are_refused_where_it_is_not_offered_or_not_chosen() {
+        for binding in [Binding::NotOffered, Binding::OfferedNotChosen] {
+            let r = ScramServer::start(None, b"p=tls-server-end-point,,n=,r=abc", binding);
+            assert!(matches!(r, Err(ScramError::Malformed(_))), "{binding:?}");
+        }
+    }
+
+    #[test]
+    fn a_client_bound_to_this_certificate_is_accepted_and_to_another_refused() {
+        let v = ScramVerifier::generate("correct horse", 4096);
+        let ours = [7u8; 32];
+        let bound = |data: &[u8]| ChannelBinding::tls_server_end_point(data.to_vec());
+        bound_exchange(
+            Some(&v),
+            "correct horse",
+            bound(&ours),
+            Binding::Chosen(&ours),
+        )
+        .unwrap();
+        // A man in the middle's certificate hashes differently.
+        assert_eq!(
+            bound_exchange(
+                Some(&v),
+                "correct horse",
+                bound(&[8; 32]),
+                Binding::Chosen(&ours)
+            ),
+            Err(ScramError::Malformed("channel binding data does not match"))
+        );
+        // The right binding does not make a wrong password right.
+        assert_eq!(
+            bound_exchange(
+                Some(&v),
+                "battery staple",
+                bound(&ours),
+                Binding::Chosen(&ours)
+            ),
+            Err(ScramError::BadProof)
+        );
+        // SCRAM-SHA-256-PLUS chosen, but the client does not bind (or binds otherwise).
+        for first in [
+            &b"n,,n=,r=abc"[..],
+            b"y,,n=,r=abc",
+            b"p=tls-unique,,n=,r=abc",
+        ] {
+            let r = ScramServer::start(Some(&v), first, Binding::Chosen(&ours));
+            assert!(matches!(r, Err(ScramError::Malformed(_))));
+        }
+    }
+
+    #[test]
+    fn a_client_that_thinks_binding_was_not_offered_is_refused_only_where_it_was() {
+        let v = ScramVerifier::generate("pw", 4096);
+        // `y`: the client could bind but saw no SCRAM-SHA-256-PLUS offered.
+        let y = || ChannelBinding::unrequested();
+        bound_exchange(Some(&v), "pw", y(), Binding::NotOffered).unwrap();
+        let downgraded = bound_exchange(Some(&v), "pw", y(), Binding::OfferedNotChosen);
+        assert!(
+            matches!(downgraded, Err(ScramError::Malformed(m)) if m.contains("stripped")),
+            "{downgraded:?}"
+        );
+        // `n`: the client does not bind at all (channel_binding=disable): accepted.
+        bound_exchange(
+            Some(&v),
+            "pw",
+            ChannelBinding::unsupported(),
+            Binding::OfferedNotChosen,
+        )
+        .unwrap();
     }
 
     #[test]
@@ -228,10 +358,16 @@ mod tests {
             b"\xff\xfe",
             b"y,a=x,n=,r=1",
         ] {
-            let _ = ScramServer::start(None, input);
+            for binding in [
+                Binding::NotOffered,
+                Binding::OfferedNotChosen,
+                Binding::Chosen(b"x"),
+            ] {
+                let _ = ScramServer::start(None, input, binding);
+            }
         }
         let v = ScramVerifier::generate("pw", 4096);
-        let (c, _) = ScramServer::start(Some(&v), b"n,,n=,r=abc").unwrap();
+        let (c, _) = ScramServer::start(Some(&v), b"n,,n=,r=abc", Binding::NotOffered).unwrap();
         assert!(c.finish(b"c=biws,r=abc,p=!!").is_err());
     }
 }

@@ -41,9 +41,22 @@ fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsConfigError> {
     Ok(certs)
 }
 
+/// The listener's TLS: its rustls configuration, and the `tls-server-end-point`
+/// channel-binding data of its certificate (RFC 5929) when SCRAM-SHA-256-PLUS can be
+/// offered with it.
+pub struct ListenerTlsConfig {
+    /// The rustls configuration.
+    pub config: Arc<ServerConfig>,
+    /// The hash of the certificate under the hash of its signature algorithm, as
+    /// libpq computes it; `None` where that hash is not defined (Ed25519, RSA-PSS,
+    /// SHA-224): SCRAM-SHA-256-PLUS is then not offered.
+    pub end_point: Option<Vec<u8>>,
+}
+
 /// The listener's configuration.
-pub fn server_config(tls: &ListenerTls) -> Result<Arc<ServerConfig>, TlsConfigError> {
+pub fn server_config(tls: &ListenerTls) -> Result<ListenerTlsConfig, TlsConfigError> {
     let chain = certs(&tls.cert_file)?;
+    let end_point = tls_server_end_point(&chain[0]);
     let key = PrivateKeyDer::from_pem_file(&tls.key_file)
         .map_err(|e| TlsConfigError(format!("{}: {e}", tls.key_file.display())))?;
     let config = ServerConfig::builder_with_provider(provider())
@@ -52,7 +65,37 @@ pub fn server_config(tls: &ListenerTls) -> Result<Arc<ServerConfig>, TlsConfigEr
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .map_err(|e| TlsConfigError(format!("{}: {e}", tls.cert_file.display())))?;
-    Ok(Arc::new(config))
+    Ok(ListenerTlsConfig {
+        config: Arc::new(config),
+        end_point,
+    })
+}
+
+/// `tls-server-end-point` data for `cert` (RFC 5929 section 4.1): the certificate
+/// hashed with its signature algorithm's hash, SHA-256 in place of MD5 and SHA-1.
+/// `None` for signature algorithms without one hash (Ed25519, RSA-PSS) or with a hash
+/// ring does not have (SHA-224): libpq cannot bind to those either.
+pub fn tls_server_end_point(cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
+    let algorithm = match parsed.signature_algorithm.algorithm.to_id_string().as_str() {
+        // md5WithRSAEncryption, sha1WithRSAEncryption, ecdsa-with-SHA1,
+        // sha256WithRSAEncryption, ecdsa-with-SHA256
+        "1.2.840.113549.1.1.4"
+        | "1.2.840.113549.1.1.5"
+        | "1.2.840.10045.4.1"
+        | "1.2.840.113549.1.1.11"
+        | "1.2.840.10045.4.3.2" => &ring::digest::SHA256,
+        // sha384WithRSAEncryption, ecdsa-with-SHA384
+        "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => &ring::digest::SHA384,
+        // sha512WithRSAEncryption, ecdsa-with-SHA512
+        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => &ring::digest::SHA512,
+        _ => return None,
+    };
+    Some(
+        ring::digest::digest(algorithm, cert.as_ref())
+            .as_ref()
+            .to_vec(),
+    )
 }
 
 /// The upstream configuration for `mode` (`None` for `disable`).
@@ -188,5 +231,38 @@ impl ServerCertVerifier for ChainOnly {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A self-signed certificate for `localhost` signed with `alg`, as DER.
+    fn cert(alg: &'static rcgen::SignatureAlgorithm) -> CertificateDer<'static> {
+        let key = rcgen::KeyPair::generate_for(alg).unwrap();
+        let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        params.self_signed(&key).unwrap().der().clone()
+    }
+
+    #[test]
+    fn the_end_point_hash_follows_the_certificates_signature_hash() {
+        for (alg, hash) in [
+            (&rcgen::PKCS_ECDSA_P256_SHA256, &ring::digest::SHA256),
+            (&rcgen::PKCS_ECDSA_P384_SHA384, &ring::digest::SHA384),
+        ] {
+            let der = cert(alg);
+            assert_eq!(
+                tls_server_end_point(&der),
+                Some(ring::digest::digest(hash, der.as_ref()).as_ref().to_vec()),
+                "{alg:?}"
+            );
+        }
+        // No hash of its own: no channel binding offered.
+        assert_eq!(tls_server_end_point(&cert(&rcgen::PKCS_ED25519)), None);
+        assert_eq!(
+            tls_server_end_point(&CertificateDer::from(vec![0x30, 0x03])),
+            None
+        );
     }
 }

@@ -42,6 +42,9 @@ pub struct ServerCtx {
     pub settings: Arc<PostgresSettings>,
     /// The listener's TLS, if configured.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The listener certificate's channel-binding data, when SCRAM-SHA-256-PLUS is
+    /// offered over TLS ([`tls::ListenerTlsConfig::end_point`]).
+    pub tls_end_point: Option<Vec<u8>>,
     /// The upstream.
     pub target: UpstreamTarget,
     /// Cancel keys.
@@ -103,7 +106,13 @@ impl ServerCtx {
         policy: Arc<dyn PolicySource>,
         audit: Option<AuditLog>,
     ) -> Result<Self, TlsConfigError> {
-        let tls = settings.tls.as_ref().map(tls::server_config).transpose()?;
+        let (tls, tls_end_point) = match settings.tls.as_ref().map(tls::server_config) {
+            Some(listener) => {
+                let listener = listener?;
+                (Some(listener.config), listener.end_point)
+            }
+            None => (None, None),
+        };
         let target = UpstreamTarget::new(settings.upstream.clone())?;
         let catalog = Arc::new(CatalogCache::new(
             target.clone(),
@@ -112,6 +121,7 @@ impl ServerCtx {
         ));
         Ok(ServerCtx {
             tls,
+            tls_end_point,
             target,
             cancels: Arc::new(CancelRegistry::default()),
             policy,

@@ -1,4 +1,5 @@
-//! [`Checked::authenticate`]: SCRAM-SHA-256 against the consumer's verifier. An
+//! [`Checked::authenticate`]: SCRAM-SHA-256 against the consumer's verifier, with
+//! channel binding (SCRAM-SHA-256-PLUS) offered over TLS. An
 //! unknown, disabled or password-less consumer goes through the same exchange and
 //! fails the same way as a wrong password.
 
@@ -6,7 +7,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncWriteExt;
 
 use super::{Authenticated, Checked, StepError};
-use crate::pg::auth::scram_server::MECHANISM;
+use crate::pg::auth::scram_server::{Binding, MECHANISM, MECHANISM_PLUS};
 use crate::pg::auth::{ScramError, ScramServer};
 use crate::pg::codec::FrontendTag;
 use crate::pg::codec::backend::Authentication;
@@ -70,13 +71,17 @@ async fn exchange(
         .as_ref()
         .and_then(|pg| pg.verifiers.get(user))
         .filter(|_| enabled);
-    send(
-        reader,
-        Authentication::Sasl {
-            mechanisms: vec![MECHANISM.into()],
-        },
-    )
-    .await?;
+    // Over TLS, with a certificate whose end-point hash is defined, channel binding is
+    // offered too (first: libpq takes the first it supports).
+    let end_point = ctx
+        .tls_end_point
+        .as_deref()
+        .filter(|_| reader.inner_mut().is_tls());
+    let mechanisms = match end_point {
+        Some(_) => vec![MECHANISM_PLUS.into(), MECHANISM.into()],
+        None => vec![MECHANISM.into()],
+    };
+    send(reader, Authentication::Sasl { mechanisms }).await?;
     let AuthResponseKind::SaslInitial(initial) =
         response(reader, AuthExpectation::SaslInitial).await?
     else {
@@ -84,12 +89,16 @@ async fn exchange(
             "expected SASLInitialResponse".into(),
         ));
     };
-    if initial.mechanism != MECHANISM {
-        return Err(PgError::Auth(format!(
-            "SASL mechanism {} is not offered",
-            initial.mechanism
-        )));
-    }
+    let binding = match (initial.mechanism.as_str(), end_point) {
+        (MECHANISM, None) => Binding::NotOffered,
+        (MECHANISM, Some(_)) => Binding::OfferedNotChosen,
+        (MECHANISM_PLUS, Some(data)) => Binding::Chosen(data),
+        (other, _) => {
+            return Err(PgError::Auth(format!(
+                "SASL mechanism {other} is not offered"
+            )));
+        }
+    };
     let failed = |e: ScramError| match e {
         ScramError::BadProof => PgError::Auth(format!(
             "password authentication failed for user \"{user}\""
@@ -97,7 +106,8 @@ async fn exchange(
         other => PgError::Auth(other.to_string()),
     };
     let first = initial.data.unwrap_or_default();
-    let (challenge, server_first) = ScramServer::start(verifier, &first).map_err(failed)?;
+    let (challenge, server_first) =
+        ScramServer::start(verifier, &first, binding).map_err(failed)?;
     send(
         reader,
         Authentication::SaslContinue {
