@@ -379,3 +379,72 @@ fn upstream_tls_modes_and_md5_and_cleartext_logins_behave_like_libpq() {
         through(&md5, &db, &lines(&bad, "disable", None, "localhost")).expect_err("bad password");
     assert!(!err.contains("not-the-password"), "{err}");
 }
+
+#[test]
+fn the_upstream_login_is_bound_to_its_certificate_and_require_refuses_unbindable_logins() {
+    let (dir, _c, upstream) = tls_upstream(
+        "local all all trust\nhostssl all svc_scram 127.0.0.1/32 scram-sha-256\n\
+         host all svc_scram 127.0.0.1/32 scram-sha-256\nhost all svc_md5 127.0.0.1/32 md5\n\
+         host all all 127.0.0.1/32 trust\n",
+        &[],
+    );
+    let db = upstream.demo_database("gw_upbinding", 3, 5);
+    upstream.psql(
+        &db,
+        "set password_encryption = 'scram-sha-256'; \
+         create role svc_scram login password 'scram-pass'; \
+         set password_encryption = 'md5'; \
+         create role svc_md5 login password 'md5-pass'; \
+         grant select on all tables in schema public to svc_scram, svc_md5",
+    );
+    let file = |name: &str, password: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("{password}\n")).unwrap();
+        path
+    };
+    let (scram_pass, md5_pass) = (
+        file("scram.pass", "scram-pass"),
+        file("md5.pass", "md5-pass"),
+    );
+    let service = |user: &str| {
+        let mut s = upstream.clone();
+        s.user = user.into();
+        s
+    };
+    let lines = |pass: &Path, tls: &str, binding: &str| {
+        format!(
+            "password_file = \"{}\"\ntls = \"{tls}\"\nchannel_binding = \"{binding}\"\n",
+            pass.display()
+        )
+    };
+    let scram = service("svc_scram");
+    // Bound to the upstream's certificate (PostgreSQL checks the binding data: a wrong
+    // hash is refused there), and, with `prefer` or `disable`, not bound: all log in.
+    for binding in ["require", "prefer", "disable"] {
+        assert_eq!(
+            through(&scram, &db, &lines(&scram_pass, "require", binding)).as_deref(),
+            Ok("t"),
+            "{binding}"
+        );
+    }
+    // Without TLS the same role logs in with `prefer`: nothing to bind to.
+    assert_eq!(
+        through(&scram, &db, &lines(&scram_pass, "disable", "prefer")).as_deref(),
+        Ok("f")
+    );
+    // `require` and an MD5 login: refused before the hash is sent.
+    let md5 = service("svc_md5");
+    let refused = through(&md5, &db, &lines(&md5_pass, "require", "require"))
+        .expect_err("MD5 cannot be bound");
+    assert!(refused.contains("channel binding is required"), "{refused}");
+    assert!(refused.contains("MD5"), "{refused}");
+    assert_eq!(
+        through(&md5, &db, &lines(&md5_pass, "require", "prefer")).as_deref(),
+        Ok("t")
+    );
+    // `require` and a trust login (no password asked): refused too.
+    let trusted = service("postgres");
+    let refused = through(&trusted, &db, &lines(&md5_pass, "require", "require"))
+        .expect_err("a trust login is not bound");
+    assert!(refused.contains("without a bound SCRAM login"), "{refused}");
+}

@@ -531,3 +531,39 @@ fn the_postgres_limits_have_defaults_and_zero_is_refused() {
         );
     }
 }
+
+#[test]
+fn upstream_channel_binding_defaults_to_prefer_and_require_needs_tls() {
+    use tuomin::config::postgres::UpstreamChannelBinding;
+    let dir = PolicyDir::new();
+    let postgres = |upstream_extra: &str| {
+        format!(
+            "{BASE}\n[postgres]\nlisten = \"127.0.0.1:6432\"\n\
+             [postgres.upstream]\nhost = \"127.0.0.1\"\nuser = \"tuomin\"\n{upstream_extra}\n"
+        )
+    };
+    let binding = |upstream_extra: &str| {
+        loads(&dir, &postgres(upstream_extra))
+            .postgres
+            .expect("[postgres]")
+            .upstream
+            .channel_binding
+    };
+    assert_eq!(binding(""), UpstreamChannelBinding::Prefer);
+    assert_eq!(
+        binding("channel_binding = \"disable\""),
+        UpstreamChannelBinding::Disable
+    );
+    assert_eq!(
+        binding("tls = \"require\"\nchannel_binding = \"require\""),
+        UpstreamChannelBinding::Require
+    );
+    let text = refused(&dir, &postgres("channel_binding = \"require\""));
+    assert!(
+        text.contains("channel_binding = \"require\" needs TLS upstream"),
+        "{text}"
+    );
+    let text = refused(&dir, &postgres("channel_binding = \"always\""));
+    assert!(text.contains("unknown variant `always`"), "{text}");
+    assert!(text.contains("`prefer`"), "{text}");
+}

@@ -28,6 +28,7 @@
 //! ca_file = "certs/upstream-ca.crt"  # required for verify-ca / verify-full
 //! server_name = "db.bank.internal"   # default: host (for verify-full)
 //! connect_timeout_secs = 10          # default 10: connecting, TLS and tuomin's login upstream
+//! channel_binding = "prefer"         # disable | prefer (default) | require: SCRAM bound to TLS
 //! ```
 
 use std::collections::BTreeMap;
@@ -111,6 +112,8 @@ pub struct UpstreamDef {
     pub server_name: Option<String>,
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout_secs: u64,
+    #[serde(default)]
+    pub channel_binding: UpstreamChannelBinding,
 }
 
 fn default_port() -> u16 {
@@ -130,6 +133,23 @@ pub enum UpstreamTlsMode {
     VerifyCa,
     /// TLS, chain and server name checked.
     VerifyFull,
+}
+
+/// Whether tuomin binds its SCRAM login upstream to the upstream's TLS certificate
+/// (libpq's `channel_binding` names and default): a man in the middle holding another
+/// certificate — possible with `tls = "require"`, which checks none — cannot then
+/// relay tuomin's password proof.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpstreamChannelBinding {
+    /// Never bind.
+    Disable,
+    /// Bind when the upstream offers SCRAM-SHA-256-PLUS over TLS.
+    #[default]
+    Prefer,
+    /// Log in only with channel binding: no trust, password or MD5 login, no
+    /// SCRAM without binding.
+    Require,
 }
 
 /// The compiled `[postgres]` section.
@@ -170,6 +190,8 @@ pub struct Upstream {
     pub server_name: String,
     /// How long connecting, TLS and tuomin's login upstream may take together.
     pub connect_timeout: Duration,
+    /// Whether tuomin's SCRAM login is bound to the upstream's certificate.
+    pub channel_binding: UpstreamChannelBinding,
 }
 
 /// A password: `Debug` never shows it.
@@ -212,6 +234,14 @@ pub(super) fn compile(file: &PolicyFile, p: &mut Problems) -> Option<PostgresSet
             "[postgres.upstream] tls = verify-ca / verify-full needs ca_file".into(),
         );
     }
+    if up.channel_binding == UpstreamChannelBinding::Require && up.tls == UpstreamTlsMode::Disable {
+        p.push(
+            None,
+            "[postgres.upstream] channel_binding = \"require\" needs TLS upstream \
+             (tls = require, verify-ca or verify-full): a login is bound to a TLS certificate"
+                .into(),
+        );
+    }
     for (name, value) in [
         ("[postgres] catalog_timeout_secs", def.catalog_timeout_secs),
         ("[postgres] login_timeout_secs", def.login_timeout_secs),
@@ -243,6 +273,7 @@ pub(super) fn compile(file: &PolicyFile, p: &mut Problems) -> Option<PostgresSet
             ca_file: up.ca_file.as_ref().map(|f| dir.join(f)),
             server_name: up.server_name.clone().unwrap_or_else(|| up.host.clone()),
             connect_timeout: Duration::from_secs(up.connect_timeout_secs),
+            channel_binding: up.channel_binding,
         },
         verifiers,
     })

@@ -266,6 +266,7 @@ mod tests {
             ca_file: None,
             server_name: "127.0.0.1".into(),
             connect_timeout: Duration::from_secs(10),
+            channel_binding: Default::default(),
         })
         .unwrap();
         Arc::new(CatalogCache::new(

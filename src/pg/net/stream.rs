@@ -23,6 +23,17 @@ impl Stream {
     pub fn is_tls(&self) -> bool {
         !matches!(self, Stream::Plain(_))
     }
+
+    /// On an upstream TLS connection, the `tls-server-end-point` channel-binding data
+    /// of the upstream's certificate ([`super::tls::tls_server_end_point`]).
+    pub fn upstream_end_point(&self) -> Option<Vec<u8>> {
+        match self {
+            Stream::ClientTls(s) => {
+                super::tls::tls_server_end_point(s.get_ref().1.peer_certificates()?.first()?)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl AsyncRead for Stream {

@@ -2,10 +2,13 @@
 //! the key and the first ReadyForQuery. [`UpstreamSession`] is the result.
 
 use bytes::{Bytes, BytesMut};
-use postgres_protocol::authentication::sasl::{ChannelBinding, SCRAM_SHA_256, ScramSha256};
+use postgres_protocol::authentication::sasl::{
+    ChannelBinding, SCRAM_SHA_256, SCRAM_SHA_256_PLUS, ScramSha256,
+};
 use tokio::io::AsyncWriteExt;
 
 use super::connect::UpstreamTarget;
+use crate::config::postgres::UpstreamChannelBinding;
 use crate::pg::codec::backend::FieldCode;
 use crate::pg::codec::backend::{
     Authentication, BackendKeyData, BackendMessage, TransactionStatus,
@@ -63,7 +66,7 @@ async fn next(reader: &mut FramedReader<Stream>) -> Result<BackendMessage, PgErr
 /// Runs the authentication exchange and reads up to the first ReadyForQuery.
 pub async fn login(stream: Stream, target: &UpstreamTarget) -> Result<UpstreamSession, PgError> {
     let mut reader = FramedReader::new(stream, BytesMut::new(), FrameLimits::BACKEND);
-    let mut scram: Option<ScramSha256> = None;
+    let mut scram = Scram::default();
     let mut params = Vec::new();
     let mut key = None;
     loop {
@@ -111,13 +114,44 @@ pub async fn login(stream: Stream, target: &UpstreamTarget) -> Result<UpstreamSe
     }
 }
 
+/// The SCRAM exchange in progress, and whether it is bound to the upstream's
+/// certificate.
+#[derive(Default)]
+struct Scram {
+    client: Option<ScramSha256>,
+    bound: bool,
+}
+
+/// The refusal of a login `channel_binding = "require"` does not allow.
+fn binding_required(what: &str) -> PgError {
+    PgError::Upstream(format!(
+        "channel binding is required ([postgres.upstream] channel_binding = \"require\"), \
+         but {what}"
+    ))
+}
+
 async fn authenticate(
     reader: &mut FramedReader<Stream>,
     target: &UpstreamTarget,
     auth: Authentication,
-    scram: &mut Option<ScramSha256>,
+    scram: &mut Scram,
 ) -> Result<(), PgError> {
+    let require = target.settings.channel_binding == UpstreamChannelBinding::Require;
+    if require
+        && matches!(
+            auth,
+            Authentication::CleartextPassword | Authentication::Md5Password { .. }
+        )
+    {
+        // Refused before the password or its hash is sent.
+        return Err(binding_required(
+            "the upstream asks for a password or MD5 login, which cannot be bound",
+        ));
+    }
     match auth {
+        Authentication::Ok if require && !scram.bound => Err(binding_required(
+            "the upstream let tuomin in without a bound SCRAM login",
+        )),
         Authentication::Ok => Ok(()),
         Authentication::CleartextPassword => {
             if !reader.inner_mut().is_tls() {
@@ -140,18 +174,43 @@ async fn authenticate(
             send(reader, |b| PasswordMessage { password }.encode(b)).await
         }
         Authentication::Sasl { mechanisms } => {
-            if !mechanisms.iter().any(|m| m == SCRAM_SHA_256) {
-                return Err(PgError::Upstream(
-                    "the upstream offers no SASL mechanism tuomin speaks".into(),
-                ));
-            }
-            let client =
-                ScramSha256::new(password(target)?.as_bytes(), ChannelBinding::unsupported());
+            let offers = |name: &str| mechanisms.iter().any(|m| m == name);
+            // What tuomin can bind to: the certificate of this TLS connection, where
+            // its signature names a hash.
+            let end_point = match target.settings.channel_binding {
+                UpstreamChannelBinding::Disable => None,
+                _ => reader.inner_mut().upstream_end_point(),
+            };
+            let (mechanism, binding) = match end_point {
+                Some(data) if offers(SCRAM_SHA_256_PLUS) => (
+                    SCRAM_SHA_256_PLUS,
+                    ChannelBinding::tls_server_end_point(data),
+                ),
+                _ if require => {
+                    return Err(binding_required(if reader.inner_mut().is_tls() {
+                        "the upstream does not offer SCRAM-SHA-256-PLUS, or its certificate's \
+                         signature names no hash to bind to"
+                    } else {
+                        "the connection upstream is not TLS"
+                    }));
+                }
+                // `y`: tuomin could bind, but the upstream did not offer it (PostgreSQL
+                // refuses this where it did offer: an offer stripped on the way).
+                Some(_) if offers(SCRAM_SHA_256) => (SCRAM_SHA_256, ChannelBinding::unrequested()),
+                _ if offers(SCRAM_SHA_256) => (SCRAM_SHA_256, ChannelBinding::unsupported()),
+                _ => {
+                    return Err(PgError::Upstream(
+                        "the upstream offers no SASL mechanism tuomin speaks".into(),
+                    ));
+                }
+            };
+            let client = ScramSha256::new(password(target)?.as_bytes(), binding);
             let data = Some(Bytes::copy_from_slice(client.message()));
-            *scram = Some(client);
+            scram.bound = mechanism == SCRAM_SHA_256_PLUS;
+            scram.client = Some(client);
             send(reader, |b| {
                 SaslInitialResponse {
-                    mechanism: SCRAM_SHA_256.into(),
+                    mechanism: mechanism.into(),
                     data,
                 }
                 .encode(b)
@@ -160,6 +219,7 @@ async fn authenticate(
         }
         Authentication::SaslContinue { data } => {
             let client = scram
+                .client
                 .as_mut()
                 .ok_or_else(|| PgError::UpstreamProtocol("SASL out of order".into()))?;
             client
@@ -170,6 +230,7 @@ async fn authenticate(
         }
         Authentication::SaslFinal { data } => {
             let mut client = scram
+                .client
                 .take()
                 .ok_or_else(|| PgError::UpstreamProtocol("SASL out of order".into()))?;
             client.finish(&data).map_err(|e| {
