@@ -142,3 +142,65 @@ fn every_statement_leaves_one_audit_record_without_values() {
         "literals removed from the fingerprint: {text}"
     );
 }
+
+#[test]
+fn a_refused_login_leaves_an_audit_record_without_the_password() {
+    let server = pg::server();
+    let db = server.fresh_database("gw_audit_login");
+    let gw = Gateway::start(server);
+    let mut qa = gw.as_consumer("qa", &db);
+    qa.password = Some("a-wrong-guess".into());
+    assert!(
+        !qa.psql_output(&db, &["-X", "-c", "select 1"])
+            .status
+            .success()
+    );
+    // A name no consumer has, longer than any PostgreSQL identifier: cut in the record.
+    let long = format!("intruder{}", "x".repeat(200));
+    let mut intruder = gw.as_consumer(&long, &db);
+    intruder.password = Some("x".into());
+    assert!(
+        !intruder
+            .psql_output(&db, &["-X", "-c", "select 1"])
+            .status
+            .success()
+    );
+    let path = gw.dir.path().join("audit.jsonl");
+    let mut records = Vec::new();
+    for _ in 0..50 {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        records = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON record"))
+            .filter(|r| r["fingerprint"] == "login")
+            .collect();
+        if records.len() == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(records.len(), 2, "{records:?}");
+    let (qa, intruder) = (&records[0], &records[1]);
+    assert_eq!(qa["consumer"], "qa");
+    assert_eq!(qa["scenario"], "dev_test");
+    assert_eq!(qa["decision"], "refused");
+    assert_eq!(qa["channel"], "postgres");
+    assert_eq!(qa["source"][0], db.as_str());
+    assert_eq!(qa["rows"], 0);
+    assert!(
+        qa["client"].as_str().unwrap().starts_with("127.0.0.1:"),
+        "{qa}"
+    );
+    let reason = qa["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("password authentication failed"),
+        "{reason}"
+    );
+    let name = intruder["consumer"].as_str().unwrap();
+    assert_eq!(name.len(), 63, "{name}");
+    assert!(long.starts_with(name));
+    assert_eq!(intruder["scenario"], "unknown");
+    assert!(!intruder["reason"].as_str().unwrap().contains(&long));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("a-wrong-guess"), "no password in the trail");
+}

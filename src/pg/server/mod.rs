@@ -242,6 +242,25 @@ async fn refused(e: PgError, stream: Option<Stream>, addr: SocketAddr, ctx: &Ser
     negotiate_refuse(e, stream).await;
 }
 
+/// Writes a refused login to the audit trail, when there is one. The login is refused
+/// whatever the trail says: a failing trail is only logged here.
+fn audit_refused_login(ctx: &ServerCtx, addr: SocketAddr, user: &str, database: &str, e: &PgError) {
+    let Some(log) = &ctx.audit else {
+        return;
+    };
+    let policy = ctx.policy.current();
+    let event = crate::pg::session::audit::login_refused(
+        &policy,
+        user,
+        database,
+        Some(addr),
+        &e.to_string(),
+    );
+    if let Err(error) = log.record(event) {
+        tracing::error!(client = %addr, error = %error, "a refused login could not be audited");
+    }
+}
+
 /// One client connection, from accept to the end of its session. `full`: the
 /// listener already served `max_sessions` connections when this one came: it is
 /// refused (53300) once its startup packet is read — a CancelRequest is still
@@ -265,12 +284,17 @@ async fn connection(
             let e = PgError::TooManySessions(ctx.settings.max_sessions);
             return Err((e, Some(negotiated.into_stream())));
         }
-        negotiated
-            .check(&ctx)
-            .await?
-            .authenticate(&ctx)
-            .await
-            .map(Some)
+        let checked = negotiated.check(&ctx).await?;
+        let (user, database) = (checked.user().to_owned(), checked.database().to_owned());
+        match checked.authenticate(&ctx).await {
+            Ok(authenticated) => Ok(Some(authenticated)),
+            Err((e, stream)) => {
+                if let PgError::Auth(_) = e {
+                    audit_refused_login(&ctx, addr, &user, &database, &e);
+                }
+                Err((e, stream))
+            }
+        }
     };
     let authenticated = match tokio::time::timeout(ctx.settings.login_timeout, login).await {
         Ok(Ok(Some(a))) => a,

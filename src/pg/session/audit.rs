@@ -1,5 +1,6 @@
 //! The audit record of one statement: who, which fields of which grade in which form,
-//! how many rows, what was decided, and the statement's fingerprint (no literal).
+//! how many rows, what was decided, and the statement's fingerprint (no literal); and
+//! the record of a refused login ([`login_refused`]).
 
 use crate::audit::{AuditDecision, AuditEvent, Channel};
 use crate::pg::rows::RowPlan;
@@ -64,6 +65,49 @@ pub fn event(ctx: &SessionCtx, policy: &Policy, sql: &str, outcome: Outcome<'_>)
         decision,
         reason,
         fingerprint: Some(crate::audit::fingerprint::sql(sql)),
+        key_id: policy.key_id().to_string(),
+    }
+}
+
+/// The longest user or database name a refused login's record keeps (PostgreSQL's
+/// identifiers are at most 63 bytes; a client may send anything).
+const MAX_LOGIN_NAME: usize = 63;
+
+/// The record of a login refused at authentication: the name the client gave (cut to
+/// 63 bytes), its scenario when it names a consumer, the database asked for, the
+/// client's address and the refusal as the client was told it. Fingerprint `login`.
+pub fn login_refused(
+    policy: &Policy,
+    user: &str,
+    database: &str,
+    client: Option<std::net::SocketAddr>,
+    reason: &str,
+) -> AuditEvent {
+    let cut = |s: &str| {
+        let mut end = s.len().min(MAX_LOGIN_NAME);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s[..end].to_owned()
+    };
+    AuditEvent {
+        time: AuditEvent::now(),
+        consumer: cut(user),
+        scenario: policy
+            .consumer(user)
+            .map_or_else(|| "unknown".to_owned(), |c| c.scenario.to_string()),
+        channel: Channel::Postgres,
+        client: client.map(|a| a.to_string()),
+        source: vec![cut(database)],
+        fields: vec![],
+        rows: 0,
+        decision: AuditDecision::Refused,
+        reason: Some(if user.len() > MAX_LOGIN_NAME {
+            reason.replace(user, &cut(user))
+        } else {
+            reason.to_owned()
+        }),
+        fingerprint: Some("login".to_owned()),
         key_id: policy.key_id().to_string(),
     }
 }

@@ -84,6 +84,18 @@ impl Accepted {
     }
 }
 
+impl Checked {
+    /// The user name the client gave.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The database the client asked for.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+}
+
 impl Negotiated {
     /// The client's stream, for a refusal before the startup is checked.
     pub fn into_stream(self) -> Stream {
