@@ -244,6 +244,20 @@ fn the_upstream_is_reached_over_verified_tls_with_scram() {
     assert!(!out.status.success());
 }
 
+/// A password file `name` in `dir` holding `password`.
+fn password_file(dir: &Path, name: &str, password: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{password}\n")).unwrap();
+    path
+}
+
+/// `server` as seen by the role `user`.
+fn as_user(server: &pg::PgServer, user: &str) -> pg::PgServer {
+    let mut s = server.clone();
+    s.user = user.into();
+    s
+}
+
 /// What `qa` gets through a gateway whose upstream section is `upstream_extra`, logged
 /// in as `service`: the `ssl` flag of the upstream session, or the failure.
 fn through(service: &pg::PgServer, db: &str, upstream_extra: &str) -> Result<String, String> {
@@ -282,21 +296,14 @@ fn upstream_tls_modes_and_md5_and_cleartext_logins_behave_like_libpq() {
     );
     let other = tempfile::tempdir().unwrap();
     let wrong = certs(other.path());
-    let file = |name: &str, password: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, format!("{password}\n")).unwrap();
-        path
-    };
     let (md5_pass, clear_pass) = (
-        file("md5.pass", "md5-pass"),
-        file("clear.pass", "clear-pass"),
+        password_file(dir.path(), "md5.pass", "md5-pass"),
+        password_file(dir.path(), "clear.pass", "clear-pass"),
     );
-    let service = |user: &str| {
-        let mut s = upstream.clone();
-        s.user = user.into();
-        s
-    };
-    let (md5, clear) = (service("svc_md5"), service("svc_clear"));
+    let (md5, clear) = (
+        as_user(&upstream, "svc_md5"),
+        as_user(&upstream, "svc_clear"),
+    );
     let lines = |pass: &Path, tls: &str, ca: Option<&Path>, name: &str| {
         let ca = ca
             .map(|p| format!("ca_file = \"{}\"\n", p.display()))
@@ -374,7 +381,7 @@ fn upstream_tls_modes_and_md5_and_cleartext_logins_behave_like_libpq() {
         "the service password never shows: {err}"
     );
     // A wrong service password is refused, and never shown either.
-    let bad = file("bad.pass", "not-the-password");
+    let bad = password_file(dir.path(), "bad.pass", "not-the-password");
     let err =
         through(&md5, &db, &lines(&bad, "disable", None, "localhost")).expect_err("bad password");
     assert!(!err.contains("not-the-password"), "{err}");
@@ -397,27 +404,17 @@ fn the_upstream_login_is_bound_to_its_certificate_and_require_refuses_unbindable
          create role svc_md5 login password 'md5-pass'; \
          grant select on all tables in schema public to svc_scram, svc_md5",
     );
-    let file = |name: &str, password: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, format!("{password}\n")).unwrap();
-        path
-    };
     let (scram_pass, md5_pass) = (
-        file("scram.pass", "scram-pass"),
-        file("md5.pass", "md5-pass"),
+        password_file(dir.path(), "scram.pass", "scram-pass"),
+        password_file(dir.path(), "md5.pass", "md5-pass"),
     );
-    let service = |user: &str| {
-        let mut s = upstream.clone();
-        s.user = user.into();
-        s
-    };
     let lines = |pass: &Path, tls: &str, binding: &str| {
         format!(
             "password_file = \"{}\"\ntls = \"{tls}\"\nchannel_binding = \"{binding}\"\n",
             pass.display()
         )
     };
-    let scram = service("svc_scram");
+    let scram = as_user(&upstream, "svc_scram");
     // Bound to the upstream's certificate (PostgreSQL checks the binding data: a wrong
     // hash is refused there), and, with `prefer` or `disable`, not bound: all log in.
     for binding in ["require", "prefer", "disable"] {
@@ -433,7 +430,7 @@ fn the_upstream_login_is_bound_to_its_certificate_and_require_refuses_unbindable
         Ok("f")
     );
     // `require` and an MD5 login: refused before the hash is sent.
-    let md5 = service("svc_md5");
+    let md5 = as_user(&upstream, "svc_md5");
     let refused = through(&md5, &db, &lines(&md5_pass, "require", "require"))
         .expect_err("MD5 cannot be bound");
     assert!(refused.contains("channel binding is required"), "{refused}");
@@ -443,7 +440,7 @@ fn the_upstream_login_is_bound_to_its_certificate_and_require_refuses_unbindable
         Ok("t")
     );
     // `require` and a trust login (no password asked): refused too.
-    let trusted = service("postgres");
+    let trusted = as_user(&upstream, "postgres");
     let refused = through(&trusted, &db, &lines(&md5_pass, "require", "require"))
         .expect_err("a trust login is not bound");
     assert!(refused.contains("without a bound SCRAM login"), "{refused}");
