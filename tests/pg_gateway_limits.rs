@@ -234,3 +234,74 @@ fn a_catalog_query_the_upstream_refuses_ends_the_session_without_the_upstreams_w
     assert!(!refusal.contains(&role), "{refusal}");
     server.psql(&db, "GRANT SELECT ON pg_catalog.pg_class TO PUBLIC");
 }
+
+#[test]
+fn password_guessing_is_refused_after_the_limit_for_that_user_from_that_address_only() {
+    let server = pg::server();
+    let db = server.fresh_database("gw_login_failures");
+    let gw = Gateway::start_with(server, "login_failure_limit = 3", "");
+    let psql = |consumer: &str, password: Option<&str>| {
+        let mut who = gw.as_consumer(consumer, &db);
+        if let Some(p) = password {
+            who.password = Some(p.into());
+        }
+        let out = who.psql_output(&db, &["-X", "-c", "select 1"]);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // A client that leaves when asked for its password (as psql does before it
+    // prompts) has not failed a login.
+    for _ in 0..5 {
+        let mut s = raw(&gw);
+        s.write_all(&startup("qa", &db, &[])).unwrap();
+        let (tag, _) = read_message(&mut s).expect("the password request");
+        assert_eq!(tag, b'R');
+    }
+    assert!(psql("qa", None).0, "not counted as failures");
+    for _ in 0..3 {
+        let (ok, stderr) = psql("qa", Some("a-guess"));
+        assert!(
+            !ok && stderr.contains("password authentication failed"),
+            "{stderr}"
+        );
+    }
+    // The right password is refused now, with no exchange, and says for how long.
+    let (ok, stderr) = psql("qa", None);
+    assert!(!ok, "refused after three failures");
+    assert!(
+        stderr.contains("too many failed logins for user \"qa\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("try again in"), "{stderr}");
+    // Another consumer from the same address is not.
+    assert!(psql("analyst", None).0);
+    // An unknown name is counted the same way: the refusal tells nothing of names.
+    for _ in 0..3 {
+        assert!(!psql("nobody", Some("x")).0);
+    }
+    assert!(
+        psql("nobody", Some("x"))
+            .1
+            .contains("too many failed logins")
+    );
+
+    // login_failure_limit = 0: never refused.
+    let gw = Gateway::start_with(server, "login_failure_limit = 0", "");
+    for _ in 0..4 {
+        let mut qa = gw.as_consumer("qa", &db);
+        qa.password = Some("a-guess".into());
+        assert!(
+            !qa.psql_output(&db, &["-X", "-c", "select 1"])
+                .status
+                .success()
+        );
+    }
+    assert!(
+        gw.as_consumer("qa", &db)
+            .psql_output(&db, &["-X", "-c", "select 1"])
+            .status
+            .success()
+    );
+}

@@ -493,6 +493,8 @@ fn the_postgres_limits_have_defaults_and_zero_is_refused() {
     assert_eq!(settings.catalog_timeout.as_secs(), 30);
     assert_eq!(settings.login_timeout.as_secs(), 60);
     assert_eq!(settings.max_sessions, 1024);
+    assert_eq!(settings.login_failure_limit, 10);
+    assert_eq!(settings.login_failure_window.as_secs(), 300);
     assert_eq!(settings.upstream.connect_timeout.as_secs(), 10);
     let set = loads(
         &dir,
@@ -518,6 +520,11 @@ fn the_postgres_limits_have_defaults_and_zero_is_refused() {
             "[postgres] login_timeout_secs",
         ),
         ("max_sessions = 0", "", "[postgres] max_sessions"),
+        (
+            "login_failure_window_secs = 0",
+            "",
+            "[postgres] login_failure_window_secs",
+        ),
         (
             "",
             "connect_timeout_secs = 0",

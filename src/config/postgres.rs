@@ -12,6 +12,8 @@
 //! login_timeout_secs = 60            # default 60: a client's TLS, startup and password
 //!                                    #   exchange must be over by then, or it is closed
 //! max_sessions = 1024                # default 1024: connections beyond are refused (53300)
+//! login_failure_limit = 10           # default 10 (0: off): failed logins of one user from
+//! login_failure_window_secs = 300    #   one address within 300 s, then refused for 300 s
 //!
 //! [postgres.tls]                     # optional: TLS on the listener
 //! cert_file = "certs/tuomin.crt"     # PEM chain, relative to the policy file
@@ -57,6 +59,10 @@ pub struct PostgresDef {
     pub login_timeout_secs: u64,
     #[serde(default = "default_max_sessions")]
     pub max_sessions: usize,
+    #[serde(default = "default_login_failure_limit")]
+    pub login_failure_limit: u32,
+    #[serde(default = "default_login_failure_window")]
+    pub login_failure_window_secs: u64,
     pub tls: Option<ListenerTlsDef>,
     pub upstream: UpstreamDef,
 }
@@ -80,6 +86,15 @@ fn default_login_timeout() -> u64 {
 
 fn default_max_sessions() -> usize {
     1024
+}
+
+/// Failed logins of one user name from one address before it is refused for a while.
+fn default_login_failure_limit() -> u32 {
+    10
+}
+
+fn default_login_failure_window() -> u64 {
+    300
 }
 
 fn default_connect_timeout() -> u64 {
@@ -164,6 +179,10 @@ pub struct PostgresSettings {
     pub login_timeout: Duration,
     /// Connections served at once (in login or in session); more are refused.
     pub max_sessions: usize,
+    /// Failed logins of one user name from one address (within the window of each
+    /// other) after which that pair is refused until the window has passed; 0: never.
+    pub login_failure_limit: u32,
+    pub login_failure_window: Duration,
     pub tls: Option<ListenerTls>,
     pub upstream: Upstream,
     /// Consumer name → SCRAM verifier.
@@ -247,6 +266,10 @@ pub(super) fn compile(file: &PolicyFile, p: &mut Problems) -> Option<PostgresSet
         ("[postgres] login_timeout_secs", def.login_timeout_secs),
         ("[postgres] max_sessions", def.max_sessions as u64),
         (
+            "[postgres] login_failure_window_secs",
+            def.login_failure_window_secs,
+        ),
+        (
             "[postgres.upstream] connect_timeout_secs",
             up.connect_timeout_secs,
         ),
@@ -263,6 +286,8 @@ pub(super) fn compile(file: &PolicyFile, p: &mut Problems) -> Option<PostgresSet
         catalog_timeout: Duration::from_secs(def.catalog_timeout_secs),
         login_timeout: Duration::from_secs(def.login_timeout_secs),
         max_sessions: def.max_sessions,
+        login_failure_limit: def.login_failure_limit,
+        login_failure_window: Duration::from_secs(def.login_failure_window_secs),
         tls,
         upstream: Upstream {
             host: up.host.clone(),

@@ -26,6 +26,7 @@ pub use cancel::{CancelKey, CancelRegistry};
 use crate::admin::Metrics;
 use crate::audit::{AuditLog, Channel};
 use crate::config::postgres::PostgresSettings;
+use crate::pg::auth::LoginFailures;
 use crate::pg::catalog::CatalogCache;
 use crate::pg::error::{Fault, PgError};
 use crate::pg::net::Stream;
@@ -45,6 +46,8 @@ pub struct ServerCtx {
     /// The listener certificate's channel-binding data, when SCRAM-SHA-256-PLUS is
     /// offered over TLS ([`tls::ListenerTlsConfig::end_point`]).
     pub tls_end_point: Option<Vec<u8>>,
+    /// Failed logins per client address and user name.
+    pub login_failures: LoginFailures,
     /// The upstream.
     pub target: UpstreamTarget,
     /// Cancel keys.
@@ -120,6 +123,10 @@ impl ServerCtx {
             settings.catalog_timeout,
         ));
         Ok(ServerCtx {
+            login_failures: LoginFailures::new(
+                settings.login_failure_limit,
+                settings.login_failure_window,
+            ),
             tls,
             tls_end_point,
             target,
@@ -286,7 +293,7 @@ async fn connection(
         }
         let checked = negotiated.check(&ctx).await?;
         let (user, database) = (checked.user().to_owned(), checked.database().to_owned());
-        match checked.authenticate(&ctx).await {
+        match checked.authenticate(&ctx, addr.ip()).await {
             Ok(authenticated) => Ok(Some(authenticated)),
             Err((e, stream)) => {
                 if let PgError::Auth(_) = e {

@@ -3,6 +3,8 @@
 //! unknown, disabled or password-less consumer goes through the same exchange and
 //! fails the same way as a wrong password.
 
+use std::net::IpAddr;
+
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncWriteExt;
 
@@ -31,7 +33,14 @@ async fn response(
         .next()
         .await
         .map_err(|e| PgError::ClientProtocol(e.to_string()))?
-        .ok_or_else(|| PgError::Auth("the client left during authentication".into()))?;
+        // Not a failed login (neither counted nor audited): psql, for one, connects,
+        // sees that a password is asked for, and leaves to prompt for it.
+        .ok_or_else(|| {
+            PgError::Io(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the client left during authentication",
+            ))
+        })?;
     if frame.frontend_tag().map_err(PgError::decode)? != FrontendTag::AuthResponse {
         return Err(PgError::ClientProtocol(
             "expected an authentication response".into(),
@@ -43,10 +52,31 @@ async fn response(
 }
 
 impl Checked {
-    /// Runs the SCRAM exchange.
-    pub async fn authenticate(self, ctx: &ServerCtx) -> Result<Authenticated, StepError> {
+    /// Runs the SCRAM exchange for a client at `ip` — unless this user name from that
+    /// address failed too often lately ([`crate::pg::auth::LoginFailures`]): then it is
+    /// refused before any exchange. The outcome is counted.
+    pub async fn authenticate(
+        self,
+        ctx: &ServerCtx,
+        ip: IpAddr,
+    ) -> Result<Authenticated, StepError> {
         let mut reader = self.reader;
-        match exchange(&mut reader, ctx, &self.user).await {
+        if let Some(wait) = ctx.login_failures.refused_for(ip, &self.user) {
+            let e = PgError::Auth(format!(
+                "too many failed logins for user \"{}\" from this address \
+                 (login_failure_limit); try again in {} s",
+                self.user,
+                wait.as_secs() + 1
+            ));
+            return Err((e, Some(reader.into_parts().0)));
+        }
+        let outcome = exchange(&mut reader, ctx, &self.user).await;
+        match &outcome {
+            Ok(()) => ctx.login_failures.succeeded(ip, &self.user),
+            Err(PgError::Auth(_)) => ctx.login_failures.failed(ip, &self.user),
+            Err(_) => {}
+        }
+        match outcome {
             Ok(()) => Ok(Authenticated {
                 reader,
                 consumer: self.user,
