@@ -445,3 +445,72 @@ fn the_upstream_login_is_bound_to_its_certificate_and_require_refuses_unbindable
         .expect_err("a trust login is not bound");
     assert!(refused.contains("without a bound SCRAM login"), "{refused}");
 }
+
+/// A TLS client that opens with its handshake (PostgreSQL 17's `sslnegotiation=direct`),
+/// trusting `ca` and naming `alpn`; the first bytes the gateway sends back after
+/// `startup`, or what went wrong.
+fn direct_tls(port: u16, ca: &Path, alpn: &[&[u8]], startup: &[u8]) -> Result<Vec<u8>, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(ca).unwrap())
+        .unwrap();
+    let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let conn =
+        rustls::ClientConnection::new(std::sync::Arc::new(config), "localhost".try_into().unwrap())
+            .unwrap();
+    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(startup).map_err(|e| e.to_string())?;
+    let mut head = [0u8; 9];
+    tls.read_exact(&mut head).map_err(|e| e.to_string())?;
+    Ok(head.to_vec())
+}
+
+#[test]
+fn a_client_opening_with_tls_directly_is_served_when_it_names_postgresql() {
+    let server = pg::server();
+    let db = server.fresh_database("gw_tls_direct");
+    let dir = tempfile::tempdir().unwrap();
+    let c = certs(dir.path());
+    let tls = format!(
+        "[postgres.tls]\ncert_file = \"{}\"\nkey_file = \"{}\"\nrequired = true\n",
+        c.cert.display(),
+        c.key.display()
+    );
+    let gw = Gateway::start_with(server, &tls, "");
+    let hello = common::wire::startup("qa", &db, &[]);
+    // AuthenticationSASL (R, code 10): the login goes on, encrypted as required.
+    let head = direct_tls(gw.port, &c.ca, &[b"postgresql"], &hello).expect("served");
+    assert_eq!((head[0], &head[5..9]), (b'R', &10u32.to_be_bytes()[..]));
+    // Without the ALPN protocol: an error over the TLS just made, no login.
+    let head = direct_tls(gw.port, &c.ca, &[], &hello).expect("an error message");
+    assert_eq!(head[0], b'E', "{head:?}");
+    // With another protocol only: the handshake itself fails.
+    assert!(direct_tls(gw.port, &c.ca, &[b"http/1.1"], &hello).is_err());
+    // The SSLRequest way still works (psql 15 here).
+    let ok = psql_tls(
+        &gw,
+        &db,
+        &format!("sslmode=verify-full sslrootcert={}", c.ca.display()),
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    // A listener without TLS closes a connection that opens with a handshake.
+    let plain = Gateway::start(server);
+    assert!(direct_tls(plain.port, &c.ca, &[b"postgresql"], &hello).is_err());
+}

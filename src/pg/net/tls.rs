@@ -41,6 +41,10 @@ fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsConfigError> {
     Ok(certs)
 }
 
+/// The ALPN protocol of PostgreSQL (17+ clients name it; one starting TLS directly
+/// must).
+pub const ALPN_POSTGRESQL: &[u8] = b"postgresql";
+
 /// The listener's TLS: its rustls configuration, and the `tls-server-end-point`
 /// channel-binding data of its certificate (RFC 5929) when SCRAM-SHA-256-PLUS can be
 /// offered with it.
@@ -59,12 +63,15 @@ pub fn server_config(tls: &ListenerTls) -> Result<ListenerTlsConfig, TlsConfigEr
     let end_point = tls_server_end_point(&chain[0]);
     let key = PrivateKeyDer::from_pem_file(&tls.key_file)
         .map_err(|e| TlsConfigError(format!("{}: {e}", tls.key_file.display())))?;
-    let config = ServerConfig::builder_with_provider(provider())
+    let mut config = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsConfigError(e.to_string()))?
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .map_err(|e| TlsConfigError(format!("{}: {e}", tls.cert_file.display())))?;
+    // PostgreSQL 17 clients name it (after an SSLRequest too); older ones name none,
+    // which rustls accepts. A client naming only other protocols is refused.
+    config.alpn_protocols = vec![ALPN_POSTGRESQL.to_vec()];
     Ok(ListenerTlsConfig {
         config: Arc::new(config),
         end_point,

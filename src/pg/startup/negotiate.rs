@@ -23,7 +23,7 @@ pub enum Negotiation {
 impl Accepted {
     /// Reads startup-phase packets until a StartupMessage or a CancelRequest.
     pub async fn negotiate(self, ctx: &ServerCtx) -> Result<Negotiation, StepError> {
-        let mut reader = self.reader;
+        let mut reader = direct_tls(self.reader, ctx).await?;
         let mut asked_tls = false;
         loop {
             let frame = match reader.next_startup().await {
@@ -73,6 +73,57 @@ impl Accepted {
             }
         }
     }
+}
+
+/// The first byte of a TLS handshake record; a startup packet starts with the high
+/// byte of its length, which the frame limits keep far below it.
+const TLS_HANDSHAKE: u8 = 0x16;
+
+/// PostgreSQL 17's direct TLS (libpq `sslnegotiation=direct`): a client that opens with
+/// a TLS handshake instead of an SSLRequest. Looked at without reading: a connection
+/// that opens otherwise is returned as it came. As in PostgreSQL, the client must
+/// name the `postgresql` ALPN protocol (so that a TLS connection meant for another
+/// service is not taken for this one); without TLS configured the connection is closed
+/// (a TLS client cannot read a PostgreSQL error in plaintext).
+async fn direct_tls(
+    reader: FramedReader<Stream>,
+    ctx: &ServerCtx,
+) -> Result<FramedReader<Stream>, StepError> {
+    let (stream, buf) = reader.into_parts();
+    let Stream::Plain(tcp) = stream else {
+        return Ok(FramedReader::new(stream, buf, FrameLimits::FRONTEND));
+    };
+    let mut first = [0u8; 1];
+    let opens_with_tls =
+        buf.is_empty() && matches!(tcp.peek(&mut first).await, Ok(1)) && first[0] == TLS_HANDSHAKE;
+    if !opens_with_tls {
+        return Ok(FramedReader::new(
+            Stream::Plain(tcp),
+            buf,
+            FrameLimits::FRONTEND,
+        ));
+    }
+    let Some(config) = &ctx.tls else {
+        return Err((
+            PgError::Tls("a direct TLS handshake, but the listener has no TLS configured".into()),
+            None,
+        ));
+    };
+    let tls = tokio_rustls::TlsAcceptor::from(config.clone())
+        .accept(tcp)
+        .await
+        .map_err(|e| (PgError::Tls(format!("direct handshake: {e}")), None))?;
+    if tls.get_ref().1.alpn_protocol() != Some(crate::pg::net::tls::ALPN_POSTGRESQL) {
+        return Err((
+            PgError::Tls("a direct TLS connection without the \"postgresql\" ALPN protocol".into()),
+            Some(Stream::ServerTls(Box::new(tls))),
+        ));
+    }
+    Ok(FramedReader::new(
+        Stream::ServerTls(Box::new(tls)),
+        BytesMut::new(),
+        FrameLimits::FRONTEND,
+    ))
 }
 
 /// Answers an SSLRequest: 'S' and a TLS handshake when configured, else 'N'. Bytes
