@@ -315,7 +315,7 @@ impl ClientPump {
     }
 
     async fn query(&mut self, q: Query, frame: Frame, out: &mut BytesMut) -> Result<(), PgError> {
-        let sql: Arc<str> = q.sql.into();
+        let sql = q.sql;
         let analysis = self.analyse(&sql).await?;
         // The gateway's own allowlist stays behind the gate (defence in depth).
         let statements = classify_unless_last(&mut self.classified, &sql);
@@ -362,7 +362,7 @@ impl ClientPump {
             self.expect(Expect::Parse { hidden: true })?;
             Parse {
                 statement: String::new(),
-                sql: c.query.clone(),
+                sql: inner.clone(),
                 param_types: vec![],
             }
             .encode(out)?;
@@ -391,7 +391,7 @@ impl ClientPump {
             Some(text) => {
                 self.expect(e)?;
                 Query {
-                    sql: text.expose().to_owned(),
+                    sql: text.expose().into(),
                 }
                 .encode(out)?;
                 Ok(())
@@ -401,7 +401,7 @@ impl ClientPump {
     }
 
     async fn parse(&mut self, p: Parse, frame: Frame, out: &mut BytesMut) -> Result<(), PgError> {
-        let sql: Arc<str> = p.sql.as_str().into();
+        let sql = p.sql;
         let analysis = self.analyse(&sql).await?;
         if let Err(r) = analysis.verdict() {
             return self.refuse_extended(r.message.clone(), sql);
@@ -429,7 +429,7 @@ impl ClientPump {
                 self.expect(Expect::Parse { hidden: false })?;
                 Parse {
                     statement: p.statement,
-                    sql: text.expose().to_owned(),
+                    sql: text.expose().into(),
                     param_types: p.param_types,
                 }
                 .encode(out)?;

@@ -20,10 +20,7 @@ pub type TextRows = Vec<Vec<Option<String>>>;
 pub async fn query(session: UpstreamSession, sql: &str) -> Result<Vec<TextRows>, PgError> {
     let mut stream = session.stream;
     let mut buf = BytesMut::new();
-    Query {
-        sql: sql.to_owned(),
-    }
-    .encode(&mut buf)?;
+    Query { sql: sql.into() }.encode(&mut buf)?;
     stream.write_all(&buf).await?;
     let mut reader = FramedReader::new(stream, session.buf, FrameLimits::BACKEND);
     let mut results: Vec<TextRows> = Vec::new();

@@ -1,6 +1,7 @@
 //! [`Parse`]: prepare a statement (extended protocol).
 
 use std::fmt;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
@@ -11,8 +12,9 @@ use crate::pg::codec::{DecodeError, EncodeError, FrontendTag, Reader, write_mess
 pub struct Parse {
     /// Prepared statement name; empty for the unnamed statement.
     pub statement: String,
-    /// The SQL text (one statement).
-    pub sql: String,
+    /// The SQL text (one statement; shared: the session keeps it with the statement
+    /// without a second copy).
+    pub sql: Arc<str>,
     /// Parameter type OIDs the client fixes; 0 leaves a type unspecified.
     pub param_types: Vec<u32>,
 }
@@ -25,7 +27,7 @@ impl Parse {
     pub fn decode(body: &Bytes) -> Result<Self, DecodeError> {
         let mut r = Reader::new(body);
         let statement = r.cstr()?.to_owned();
-        let sql = r.cstr()?.to_owned();
+        let sql = Arc::from(r.cstr()?);
         let n = r.count("parameter type count")?;
         let param_types = (0..n).map(|_| r.u32()).collect::<Result<_, _>>()?;
         r.finish()?;
@@ -40,7 +42,7 @@ impl Parse {
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         write_message(buf, Some(Self::TAG.into()), |w| {
             w.cstr("statement name", &self.statement)?;
-            w.cstr("query", &self.sql)?;
+            w.cstr("query", self.sql.as_bytes())?;
             w.count("parameter types", self.param_types.len())?;
             self.param_types.iter().for_each(|oid| w.u32(*oid));
             Ok(())

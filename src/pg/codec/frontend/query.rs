@@ -1,6 +1,7 @@
 //! [`Query`]: a simple-protocol query string (possibly several statements).
 
 use std::fmt;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
@@ -9,8 +10,9 @@ use crate::pg::codec::{DecodeError, EncodeError, FrontendTag, Reader, write_mess
 /// Query. The text may hold literal values, so `Debug` shows only its length.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Query {
-    /// The SQL text.
-    pub sql: String,
+    /// The SQL text (shared: the session keeps it with the statement's expectation
+    /// without a second copy).
+    pub sql: Arc<str>,
 }
 
 impl Query {
@@ -20,14 +22,16 @@ impl Query {
     /// Decodes the body.
     pub fn decode(body: &Bytes) -> Result<Self, DecodeError> {
         let mut r = Reader::new(body);
-        let sql = r.cstr()?.to_owned();
+        let sql = Arc::from(r.cstr()?);
         r.finish()?;
         Ok(Query { sql })
     }
 
     /// Appends the message to `buf`.
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        write_message(buf, Some(Self::TAG.into()), |w| w.cstr("query", &self.sql))
+        write_message(buf, Some(Self::TAG.into()), |w| {
+            w.cstr("query", self.sql.as_bytes())
+        })
     }
 }
 
