@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::io::Write;
+
 use common::gateway::Gateway;
 use common::pg;
 
@@ -144,7 +146,7 @@ fn every_statement_leaves_one_audit_record_without_values() {
 }
 
 #[test]
-fn a_refused_login_leaves_an_audit_record_without_the_password() {
+fn refused_logins_and_replication_connections_leave_audit_records_without_the_password() {
     let server = pg::server();
     let db = server.fresh_database("gw_audit_login");
     let gw = Gateway::start(server);
@@ -203,4 +205,41 @@ fn a_refused_login_leaves_an_audit_record_without_the_password() {
     assert!(!intruder["reason"].as_str().unwrap().contains(&long));
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(!text.contains("a-wrong-guess"), "no password in the trail");
+
+    // A replication connection (a way to copy the whole database) is refused at its
+    // startup, and recorded too.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", gw.port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    s.write_all(&common::wire::startup(
+        "qa",
+        &db,
+        &[("replication", "database")],
+    ))
+    .unwrap();
+    let errors = common::wire::errors_until_close(&mut s);
+    assert!(
+        errors[0].contains("replication connections are refused"),
+        "{errors:?}"
+    );
+    let mut replication = None;
+    for _ in 0..50 {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        replication = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON record"))
+            .find(|r| {
+                r["fingerprint"] == "login"
+                    && r["reason"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("replication"))
+            });
+        if replication.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let replication = replication.expect("the refused replication connection is audited");
+    assert_eq!(replication["consumer"], "qa");
+    assert_eq!(replication["decision"], "refused");
 }

@@ -249,7 +249,8 @@ async fn refused(e: PgError, stream: Option<Stream>, addr: SocketAddr, ctx: &Ser
     negotiate_refuse(e, stream).await;
 }
 
-/// Writes a refused login to the audit trail, when there is one. The login is refused
+/// Writes a refused login (its startup refused, or its authentication failed) to the
+/// audit trail, when there is one. The login is refused
 /// whatever the trail says: a failing trail is only logged here.
 fn audit_refused_login(ctx: &ServerCtx, addr: SocketAddr, user: &str, database: &str, e: &PgError) {
     let Some(log) = &ctx.audit else {
@@ -291,7 +292,18 @@ async fn connection(
             let e = PgError::TooManySessions(ctx.settings.max_sessions);
             return Err((e, Some(negotiated.into_stream())));
         }
-        let checked = negotiated.check(&ctx).await?;
+        // A login refused by the gateway's rules (TLS required, replication, fixed
+        // settings) is audited like a failed password.
+        let identity = negotiated.identity();
+        let checked = match negotiated.check(&ctx).await {
+            Ok(checked) => checked,
+            Err((e, stream)) => {
+                if let (PgError::StartupRefused(_), Some((user, database))) = (&e, &identity) {
+                    audit_refused_login(&ctx, addr, user, database, &e);
+                }
+                return Err((e, stream));
+            }
+        };
         let (user, database) = (checked.user().to_owned(), checked.database().to_owned());
         match checked.authenticate(&ctx, addr.ip()).await {
             Ok(authenticated) => Ok(Some(authenticated)),

@@ -73,9 +73,10 @@ pub fn event(ctx: &SessionCtx, policy: &Policy, sql: &str, outcome: Outcome<'_>)
 /// identifiers are at most 63 bytes; a client may send anything).
 const MAX_LOGIN_NAME: usize = 63;
 
-/// The record of a login refused at authentication: the name the client gave (cut to
-/// 63 bytes), its scenario when it names a consumer, the database asked for, the
-/// client's address and the refusal as the client was told it. Fingerprint `login`.
+/// The record of a refused login (at its startup or its authentication): the name the
+/// client gave (cut to 63 bytes), its scenario when it names a consumer, the database
+/// asked for, the client's address and the refusal as the client was told it.
+/// Fingerprint `login`.
 pub fn login_refused(
     policy: &Policy,
     user: &str,

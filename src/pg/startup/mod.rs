@@ -97,6 +97,14 @@ impl Checked {
 }
 
 impl Negotiated {
+    /// The user name and database the StartupMessage names (the database defaults to
+    /// the user, as in PostgreSQL; `None` without a user name).
+    pub fn identity(&self) -> Option<(String, String)> {
+        let user = self.startup.param("user")?;
+        let database = self.startup.param("database").unwrap_or(user);
+        Some((user.to_owned(), database.to_owned()))
+    }
+
     /// The client's stream, for a refusal before the startup is checked.
     pub fn into_stream(self) -> Stream {
         self.reader.into_parts().0
