@@ -240,17 +240,7 @@ fn password_guessing_is_refused_after_the_limit_for_that_user_from_that_address_
     let server = pg::server();
     let db = server.fresh_database("gw_login_failures");
     let gw = Gateway::start_with(server, "login_failure_limit = 3", "");
-    let psql = |consumer: &str, password: Option<&str>| {
-        let mut who = gw.as_consumer(consumer, &db);
-        if let Some(p) = password {
-            who.password = Some(p.into());
-        }
-        let out = who.psql_output(&db, &["-X", "-c", "select 1"]);
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let psql = |consumer: &str, password: Option<&str>| gw.try_login(consumer, &db, password);
     // A client that leaves when asked for its password (as psql does before it
     // prompts) has not failed a login.
     for _ in 0..5 {
@@ -290,18 +280,7 @@ fn password_guessing_is_refused_after_the_limit_for_that_user_from_that_address_
     // login_failure_limit = 0: never refused.
     let gw = Gateway::start_with(server, "login_failure_limit = 0", "");
     for _ in 0..4 {
-        let mut qa = gw.as_consumer("qa", &db);
-        qa.password = Some("a-guess".into());
-        assert!(
-            !qa.psql_output(&db, &["-X", "-c", "select 1"])
-                .status
-                .success()
-        );
+        assert!(!gw.try_login("qa", &db, Some("a-guess")).0);
     }
-    assert!(
-        gw.as_consumer("qa", &db)
-            .psql_output(&db, &["-X", "-c", "select 1"])
-            .status
-            .success()
-    );
+    assert!(gw.try_login("qa", &db, None).0);
 }

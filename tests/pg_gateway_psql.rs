@@ -100,15 +100,18 @@ fn a_wrong_password_is_refused() {
     let server = pg::server();
     let db = server.fresh_database("gw_pw");
     let gw = Gateway::start(server);
-    let mut qa = gw.as_consumer("qa", &db);
-    qa.password = Some("wrong".into());
-    let out = qa.psql_output(&db, &["-X", "-c", "select 1"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("password authentication failed"));
-    let mut nobody = gw.as_consumer("nobody", &db);
-    nobody.password = Some("x".into());
-    let out = nobody.psql_output(&db, &["-X", "-c", "select 1"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("password authentication failed"));
+    let (ok, stderr) = gw.try_login("qa", &db, Some("wrong"));
+    assert!(!ok);
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
+    let (ok, stderr) = gw.try_login("nobody", &db, Some("x"));
+    assert!(!ok);
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -150,23 +153,10 @@ fn refused_logins_and_replication_connections_leave_audit_records_without_the_pa
     let server = pg::server();
     let db = server.fresh_database("gw_audit_login");
     let gw = Gateway::start(server);
-    let mut qa = gw.as_consumer("qa", &db);
-    qa.password = Some("a-wrong-guess".into());
-    assert!(
-        !qa.psql_output(&db, &["-X", "-c", "select 1"])
-            .status
-            .success()
-    );
+    assert!(!gw.try_login("qa", &db, Some("a-wrong-guess")).0);
     // A name no consumer has, longer than any PostgreSQL identifier: cut in the record.
     let long = format!("intruder{}", "x".repeat(200));
-    let mut intruder = gw.as_consumer(&long, &db);
-    intruder.password = Some("x".into());
-    assert!(
-        !intruder
-            .psql_output(&db, &["-X", "-c", "select 1"])
-            .status
-            .success()
-    );
+    assert!(!gw.try_login(&long, &db, Some("x")).0);
     let path = gw.dir.path().join("audit.jsonl");
     let mut records = Vec::new();
     for _ in 0..50 {

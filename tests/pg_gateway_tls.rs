@@ -49,6 +49,17 @@ fn certs_for(dir: &Path, alg: &'static rcgen::SignatureAlgorithm) -> Certs {
     out
 }
 
+/// A gateway in front of `server` whose listener serves TLS with `c` (and only TLS
+/// when `required`).
+fn tls_gateway(server: &pg::PgServer, c: &Certs, required: bool) -> Gateway {
+    let tls = format!(
+        "[postgres.tls]\ncert_file = \"{}\"\nkey_file = \"{}\"\nrequired = {required}\n",
+        c.cert.display(),
+        c.key.display()
+    );
+    Gateway::start_with(server, &tls, "")
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -81,12 +92,7 @@ fn the_listener_speaks_tls_verified_by_psql_and_refuses_plaintext_when_required(
     let db = server.fresh_database("gw_tls");
     let dir = tempfile::tempdir().unwrap();
     let c = certs(dir.path());
-    let tls = format!(
-        "[postgres.tls]\ncert_file = \"{}\"\nkey_file = \"{}\"\nrequired = true\n",
-        c.cert.display(),
-        c.key.display()
-    );
-    let gw = Gateway::start_with(server, &tls, "");
+    let gw = tls_gateway(server, &c, true);
     let ok = psql_tls(
         &gw,
         &db,
@@ -124,12 +130,7 @@ fn psql_binds_its_login_to_the_listeners_certificate_where_the_certificate_allow
     ] {
         let dir = tempfile::tempdir().unwrap();
         let c = certs_for(dir.path(), alg);
-        let tls = format!(
-            "[postgres.tls]\ncert_file = \"{}\"\nkey_file = \"{}\"\n",
-            c.cert.display(),
-            c.key.display()
-        );
-        let gw = Gateway::start_with(server, &tls, "");
+        let gw = tls_gateway(server, &c, false);
         let verified = format!("sslmode=verify-full sslrootcert={}", c.ca.display());
         let required = psql_tls(&gw, &db, &format!("{verified} channel_binding=require"));
         let stderr = String::from_utf8_lossy(&required.stderr);
@@ -483,12 +484,7 @@ fn a_client_opening_with_tls_directly_is_served_when_it_names_postgresql() {
     let db = server.fresh_database("gw_tls_direct");
     let dir = tempfile::tempdir().unwrap();
     let c = certs(dir.path());
-    let tls = format!(
-        "[postgres.tls]\ncert_file = \"{}\"\nkey_file = \"{}\"\nrequired = true\n",
-        c.cert.display(),
-        c.key.display()
-    );
-    let gw = Gateway::start_with(server, &tls, "");
+    let gw = tls_gateway(server, &c, true);
     let hello = common::wire::startup("qa", &db, &[]);
     // AuthenticationSASL (R, code 10): the login goes on, encrypted as required.
     let head = direct_tls(gw.port, &c.ca, &[b"postgresql"], &hello).expect("served");

@@ -127,6 +127,20 @@ impl Gateway {
         }
     }
 
+    /// psql logging in as `consumer` (with `password`, else its own) and running
+    /// `select 1` on `db`: whether it succeeded, and what it printed on stderr.
+    pub fn try_login(&self, consumer: &str, db: &str, password: Option<&str>) -> (bool, String) {
+        let mut who = self.as_consumer(consumer, db);
+        if let Some(p) = password {
+            who.password = Some(p.into());
+        }
+        let out = who.psql_output(db, &["-X", "-c", "select 1"]);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     /// A libpq connection string for `consumer` on database `db`.
     pub fn conninfo(&self, consumer: &str, db: &str) -> String {
         let c = self.as_consumer(consumer, db);

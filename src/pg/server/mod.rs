@@ -41,11 +41,8 @@ use crate::serve::Registry;
 pub struct ServerCtx {
     /// The `[postgres]` settings the listener was started with.
     pub settings: Arc<PostgresSettings>,
-    /// The listener's TLS, if configured.
-    pub tls: Option<Arc<rustls::ServerConfig>>,
-    /// The listener certificate's channel-binding data, when SCRAM-SHA-256-PLUS is
-    /// offered over TLS ([`tls::ListenerTlsConfig::end_point`]).
-    pub tls_end_point: Option<Vec<u8>>,
+    /// The listener's TLS, if configured, with its certificate's channel-binding data.
+    pub tls: Option<tls::ListenerTlsConfig>,
     /// Failed logins per client address and user name.
     pub login_failures: LoginFailures,
     /// The upstream.
@@ -109,13 +106,7 @@ impl ServerCtx {
         policy: Arc<dyn PolicySource>,
         audit: Option<AuditLog>,
     ) -> Result<Self, TlsConfigError> {
-        let (tls, tls_end_point) = match settings.tls.as_ref().map(tls::server_config) {
-            Some(listener) => {
-                let listener = listener?;
-                (Some(listener.config), listener.end_point)
-            }
-            None => (None, None),
-        };
+        let tls = settings.tls.as_ref().map(tls::server_config).transpose()?;
         let target = UpstreamTarget::new(settings.upstream.clone())?;
         let catalog = Arc::new(CatalogCache::new(
             target.clone(),
@@ -128,7 +119,6 @@ impl ServerCtx {
                 settings.login_failure_window,
             ),
             tls,
-            tls_end_point,
             target,
             cancels: Arc::new(CancelRegistry::default()),
             policy,
@@ -293,23 +283,22 @@ async fn connection(
             return Err((e, Some(negotiated.into_stream())));
         }
         // A login refused by the gateway's rules (TLS required, replication, fixed
-        // settings) is audited like a failed password.
+        // settings) or at authentication is audited, under the name it gave.
         let identity = negotiated.identity();
-        let checked = match negotiated.check(&ctx).await {
-            Ok(checked) => checked,
-            Err((e, stream)) => {
-                if let (PgError::StartupRefused(_), Some((user, database))) = (&e, &identity) {
-                    audit_refused_login(&ctx, addr, user, database, &e);
-                }
-                return Err((e, stream));
-            }
+        let outcome = async {
+            negotiated
+                .check(&ctx)
+                .await?
+                .authenticate(&ctx, addr.ip())
+                .await
         };
-        let (user, database) = (checked.user().to_owned(), checked.database().to_owned());
-        match checked.authenticate(&ctx, addr.ip()).await {
+        match outcome.await {
             Ok(authenticated) => Ok(Some(authenticated)),
             Err((e, stream)) => {
-                if let PgError::Auth(_) = e {
-                    audit_refused_login(&ctx, addr, &user, &database, &e);
+                if let (PgError::StartupRefused(_) | PgError::Auth(_), Some((user, database))) =
+                    (&e, &identity)
+                {
+                    audit_refused_login(&ctx, addr, user, database, &e);
                 }
                 Err((e, stream))
             }

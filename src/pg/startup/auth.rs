@@ -104,8 +104,9 @@ async fn exchange(
     // Over TLS, with a certificate whose end-point hash is defined, channel binding is
     // offered too (first: libpq takes the first it supports).
     let end_point = ctx
-        .tls_end_point
-        .as_deref()
+        .tls
+        .as_ref()
+        .and_then(|t| t.end_point.as_deref())
         .filter(|_| reader.inner_mut().is_tls());
     let mechanisms = match end_point {
         Some(_) => vec![MECHANISM_PLUS.into(), MECHANISM.into()],

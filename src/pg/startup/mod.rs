@@ -84,18 +84,6 @@ impl Accepted {
     }
 }
 
-impl Checked {
-    /// The user name the client gave.
-    pub fn user(&self) -> &str {
-        &self.user
-    }
-
-    /// The database the client asked for.
-    pub fn database(&self) -> &str {
-        &self.database
-    }
-}
-
 impl Negotiated {
     /// The user name and database the StartupMessage names (the database defaults to
     /// the user, as in PostgreSQL; `None` without a user name).

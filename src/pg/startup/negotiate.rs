@@ -109,21 +109,37 @@ async fn direct_tls(
             None,
         ));
     };
-    let tls = tokio_rustls::TlsAcceptor::from(config.clone())
-        .accept(tcp)
-        .await
-        .map_err(|e| (PgError::Tls(format!("direct handshake: {e}")), None))?;
+    let tls = accept_tls(config, tcp).await?;
     if tls.get_ref().1.alpn_protocol() != Some(crate::pg::net::tls::ALPN_POSTGRESQL) {
         return Err((
             PgError::Tls("a direct TLS connection without the \"postgresql\" ALPN protocol".into()),
-            Some(Stream::ServerTls(Box::new(tls))),
+            Some(Stream::ServerTls(tls)),
         ));
     }
-    Ok(FramedReader::new(
-        Stream::ServerTls(Box::new(tls)),
+    Ok(over_tls(tls))
+}
+
+/// The listener's side of a TLS handshake on `tcp`, either way it was started.
+async fn accept_tls(
+    config: &crate::pg::net::tls::ListenerTlsConfig,
+    tcp: tokio::net::TcpStream,
+) -> Result<Box<tokio_rustls::server::TlsStream<tokio::net::TcpStream>>, StepError> {
+    tokio_rustls::TlsAcceptor::from(config.config.clone())
+        .accept(tcp)
+        .await
+        .map(Box::new)
+        .map_err(|e| (PgError::Tls(format!("handshake: {e}")), None))
+}
+
+/// A reader of the client's messages over `tls`, nothing read yet.
+fn over_tls(
+    tls: Box<tokio_rustls::server::TlsStream<tokio::net::TcpStream>>,
+) -> FramedReader<Stream> {
+    FramedReader::new(
+        Stream::ServerTls(tls),
         BytesMut::new(),
         FrameLimits::FRONTEND,
-    ))
+    )
 }
 
 /// Answers an SSLRequest: 'S' and a TLS handshake when configured, else 'N'. Bytes
@@ -155,15 +171,7 @@ async fn tls(
     if let Err(e) = tcp.write_all(b"S").await {
         return Err((e.into(), Some(Stream::Plain(tcp))));
     }
-    let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
-    match acceptor.accept(tcp).await {
-        Ok(tls) => Ok(FramedReader::new(
-            Stream::ServerTls(Box::new(tls)),
-            BytesMut::new(),
-            FrameLimits::FRONTEND,
-        )),
-        Err(e) => Err((PgError::Tls(format!("handshake: {e}")), None)),
-    }
+    accept_tls(config, tcp).await.map(over_tls)
 }
 
 impl Negotiated {

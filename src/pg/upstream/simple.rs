@@ -5,10 +5,10 @@ use bytes::BytesMut;
 use tokio::io::AsyncWriteExt;
 
 use super::login::UpstreamSession;
-use crate::pg::codec::FrameLimits;
 use crate::pg::codec::backend::BackendMessage;
 use crate::pg::codec::backend::FieldCode;
 use crate::pg::codec::frontend::{Query, Terminate};
+use crate::pg::codec::{FrameLimits, SqlState};
 use crate::pg::error::PgError;
 use crate::pg::net::FramedReader;
 
@@ -48,9 +48,8 @@ pub async fn query(session: UpstreamSession, sql: &str) -> Result<Vec<TextRows>,
                 error = Some((
                     e.fields
                         .get(FieldCode::Code)
-                        .filter(|c| c.len() == 5 && c.bytes().all(|b| b.is_ascii_alphanumeric()))
-                        .unwrap_or("?????")
-                        .to_owned(),
+                        .and_then(SqlState::parse)
+                        .unwrap_or(SqlState::CONNECTION_FAILURE),
                     e.fields
                         .get(FieldCode::Message)
                         .unwrap_or("error")
