@@ -6,7 +6,8 @@
 //! # Layout
 //!
 //! - [`gate`]: [`Gate::analyse`], what the gateway calls; the cache ([`cache`]), also
-//!   of analyses shared by texts differing only in literals ([`shape`]).
+//!   of analyses shared by texts differing only in literals ([`shape`]); [`lexical`],
+//!   the byte classes the shape and the allowlist's lexer read text with.
 //! - [`analysis`]: the result: per statement, output columns with predicted source and
 //!   treatment, refused uses, lookups, notices, session effects; the rewritten SQL.
 //! - [`crosscheck`]: RowDescription against the prediction.
@@ -29,6 +30,7 @@ mod expr;
 mod from;
 mod functions;
 pub mod gate;
+pub mod lexical;
 pub mod lineage;
 pub mod names;
 mod query;

@@ -18,6 +18,8 @@
 
 use std::fmt::Write as _;
 
+use super::lexical::{continues_word, is_space, starts_word, word_end};
+
 /// Texts longer than this are analysed exactly, never shaped.
 pub const MAX_SHAPED_BYTES: usize = 16 * 1024;
 
@@ -77,8 +79,8 @@ pub fn shape_of(sql: &str) -> Option<Shape> {
             b'/' if bytes.get(i + 1) == Some(&b'*') => return None,
             // A backslash outside a string belongs to no statement the gate reads.
             b'\\' => return None,
-            _ if is_identifier_start(b) => {
-                let end = identifier_end(bytes, i);
+            _ if starts_word(b) => {
+                let (end, _) = word_end(bytes, i);
                 // E'…', U&'…', B'…', X'…', N'…' and typed literals glued to a name.
                 if matches!(bytes.get(end), Some(b'\'' | b'&')) {
                     return None;
@@ -93,7 +95,7 @@ pub fn shape_of(sql: &str) -> Option<Shape> {
                 i = end;
             }
             _ => {
-                if !b.is_ascii_whitespace() {
+                if !is_space(b) {
                     last_word_was_distinct = false;
                 }
                 i += 1;
@@ -139,7 +141,7 @@ fn check_neighbours(bytes: &[u8], start: usize, end: usize) -> Option<()> {
 }
 
 fn is_separator(b: u8) -> bool {
-    b.is_ascii_whitespace()
+    is_space(b)
         || matches!(
             b,
             b'(' | b')'
@@ -193,25 +195,9 @@ fn number_end(bytes: &[u8], start: usize) -> Option<usize> {
         }
     }
     match bytes.get(i) {
-        Some(&b) if is_identifier_part(b) || b == b'.' => None,
+        Some(&b) if continues_word(b) || b == b'.' => None,
         _ => Some(i),
     }
-}
-
-fn is_identifier_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
-}
-
-fn is_identifier_part(b: u8) -> bool {
-    is_identifier_start(b) || b.is_ascii_digit() || b == b'$'
-}
-
-fn identifier_end(bytes: &[u8], start: usize) -> usize {
-    let mut i = start;
-    while bytes.get(i).copied().is_some_and(is_identifier_part) {
-        i += 1;
-    }
-    i
 }
 
 #[cfg(test)]

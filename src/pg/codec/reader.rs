@@ -88,10 +88,7 @@ impl<'a> Reader<'a> {
     /// A NUL-terminated string as raw bytes (without the NUL).
     pub fn cstr_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
         let rest = &self.buf[self.pos..];
-        let nul = rest
-            .iter()
-            .position(|b| *b == 0)
-            .ok_or(DecodeError::MissingNul)?;
+        let nul = memchr::memchr(0, rest).ok_or(DecodeError::MissingNul)?;
         self.pos += nul + 1;
         Ok(&rest[..nul])
     }

@@ -193,8 +193,9 @@ impl ClientPump {
                     .await?
             }
             FrontendTag::Parse => {
-                self.parse(Parse::decode(&body).map_err(PgError::decode)?, frame, out)
-                    .await?
+                let known = self.classified.as_ref().map(|(text, _)| text);
+                let p = Parse::decode_reusing(&body, known).map_err(PgError::decode)?;
+                self.parse(p, frame, out).await?
             }
             FrontendTag::Bind => {
                 let bind = Bind::decode(&body).map_err(PgError::decode)?;

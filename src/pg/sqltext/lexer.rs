@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 
+use crate::sql::lexical::{continues_word, is_space, starts_word, word_end};
+
 /// What a token is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TokenKind<'a> {
@@ -68,7 +70,7 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, LexError> {
         let c = b[i];
         let start = i;
         let kind = match c {
-            _ if c.is_ascii_whitespace() => {
+            _ if is_space(c) => {
                 i += 1;
                 continue;
             }
@@ -142,16 +144,12 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, LexError> {
                 }
                 TokenKind::Number
             }
-            _ if is_ident_start(c) => {
+            _ if starts_word(c) => {
                 // Whether the word needs lower-casing, seen in the same pass.
-                let mut lower = true;
-                while i < b.len() && (is_ident_start(b[i]) || b[i].is_ascii_digit() || b[i] == b'$')
-                {
-                    lower &= b[i].is_ascii() && !b[i].is_ascii_uppercase();
-                    i += 1;
-                }
+                let (end, fold) = word_end(b, i);
+                i = end;
                 let word = &sql[start..i];
-                if !lower {
+                if fold {
                     TokenKind::Word(Cow::Owned(word.to_lowercase()))
                 } else {
                     TokenKind::Word(Cow::Borrowed(word))
@@ -170,10 +168,6 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, LexError> {
         });
     }
     Ok(out)
-}
-
-fn is_ident_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
 }
 
 fn block_comment_end(b: &[u8], mut i: usize) -> Result<usize, LexError> {
@@ -231,7 +225,7 @@ fn dollar_tag(b: &[u8], i: usize) -> Option<usize> {
     if b.get(j).is_some_and(|c| c.is_ascii_digit()) {
         return None;
     }
-    while j < b.len() && (is_ident_start(b[j]) || b[j].is_ascii_digit()) {
+    while j < b.len() && b[j] != b'$' && continues_word(b[j]) {
         j += 1;
     }
     (b.get(j) == Some(&b'$')).then_some(j + 1)
