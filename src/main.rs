@@ -255,6 +255,7 @@ enum FileFormat {
 }
 
 fn main() -> ExitCode {
+    tuomin::serve::panics::install();
     let cli = Cli::parse();
     match run(cli.command) {
         Ok(message) => {

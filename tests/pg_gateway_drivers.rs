@@ -244,12 +244,28 @@ fn copy_out_is_masked_in_text_and_csv_and_binary_is_refused() {
     assert!(csv.starts_with("customer_id,mobile,email"));
     assert_no_secret(&text, &secrets);
     assert_no_secret(&csv, &secrets);
+    // A whole relation, without a column list (psql's `\copy accounts to …`).
+    let whole = qa.psql(&db, "copy accounts to stdout with (format csv)");
+    assert_eq!(
+        whole.lines().count(),
+        server
+            .psql(&db, "select count(*) from accounts")
+            .trim()
+            .parse::<usize>()
+            .unwrap()
+    );
+    assert_no_secret(&whole, &secrets);
     for sql in [
         "copy cards (card_id, card_no) to stdout with (format binary)",
         "copy cards to stdout",
     ] {
         let out = qa.psql_output(&db, &["-X", "-c", sql]);
         assert!(!out.status.success(), "{sql}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("refused by tuomin"),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_no_secret(&String::from_utf8_lossy(&out.stdout), &secrets);
     }
 }

@@ -6,12 +6,14 @@
 //! - [`registry`]: open connections (HTTP and PostgreSQL) by consumer, for cut-off.
 //! - [`threads`]: the connection threads both listeners run their connections on.
 //! - [`stop`]: a connection's stop signal (shutdown or cut-off).
+//! - [`panics`]: the panic hook that never prints a panic's message (it may quote data).
 //! - [`live`]: the running policy and reload (validated first, refused when invalid,
 //!   then cut-off); one code path for SIGHUP and `POST /reload`.
 //! - [`start`] / [`run`]: the process: listeners, metrics, readiness, the admin
 //!   listener, SIGHUP → reload, SIGINT/SIGTERM → not ready, drain, stop.
 
 mod live;
+pub mod panics;
 mod registry;
 pub mod stop;
 pub mod threads;

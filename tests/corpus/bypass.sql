@@ -130,6 +130,8 @@ SELECT card_no INTO stash FROM cards
 COPY (SELECT card_no FROM cards) TO STDOUT -- masked
 COPY cards TO STDOUT
 COPY cards (card_no) TO '/tmp/cards.csv'
+COPY :(SELECT card_no FROM cards- TO STDOUT WITH CSV
+COPY . TO STDOUT
 UPDATE cards SET status = card_no
 DELETE FROM sms_codes RETURNING code
 CREATE VIEW leak AS SELECT cvv FROM cards

@@ -44,12 +44,17 @@ pub fn parse_copy(sql: &str, tokens: &[Token]) -> Result<CopyOut, String> {
         i = close + 1;
         q
     } else {
-        let start = tokens.get(i).ok_or("COPY without a relation")?.start;
-        while tokens
-            .get(i)
-            .is_some_and(|t| t.name().is_some() || t.kind == TokenKind::Punct('.'))
+        let first = tokens.get(i).ok_or("COPY without a relation")?;
+        if first.name().is_none() {
+            return Err("COPY needs a relation or a parenthesised query".into());
+        }
+        let start = first.start;
+        // A name, then `.name` as often as the relation is qualified.
+        i += 1;
+        while tokens.get(i).map(|t| &t.kind) == Some(&TokenKind::Punct('.'))
+            && tokens.get(i + 1).and_then(Token::name).is_some()
         {
-            i += 1;
+            i += 2;
         }
         let relation = sql[start..tokens[i - 1].end].to_owned();
         let columns = if tokens.get(i).map(|t| &t.kind) == Some(&TokenKind::Punct('(')) {
@@ -190,6 +195,40 @@ mod tests {
         assert!(c.header);
         assert_eq!(c.delimiter, ';');
         assert_eq!(c.null, "");
+    }
+
+    #[test]
+    fn a_copy_of_neither_a_relation_nor_a_query_is_refused_not_a_panic() {
+        // The first sliced the text backwards (found by the `sql_allowlist` fuzz target):
+        // a client's statement ended its session with a panic.
+        for sql in [
+            "copy :(select 1- to stdout with csv",
+            "copy . to stdout",
+            "copy , t to stdout",
+            "copy 1 to stdout",
+            "copy 'x' to stdout",
+            "copy",
+            "copy (select 1 to stdout",
+        ] {
+            assert!(copy(sql).is_err(), "{sql}");
+        }
+    }
+
+    #[test]
+    fn copy_of_a_whole_relation_reads_all_its_columns() {
+        // The relation's name used to run on into `TO STDOUT`, refusing every COPY of
+        // a relation without a column list.
+        let c = copy("COPY cards TO STDOUT").unwrap();
+        assert_eq!(c.query, "SELECT * FROM ONLY cards");
+        let c = copy("copy bank.\"Cards\" to stdout with csv header").unwrap();
+        assert_eq!(c.query, "SELECT * FROM ONLY bank.\"Cards\"");
+        assert_eq!(c.format, CopyFormat::Csv);
+        assert!(c.header);
+        assert!(
+            copy("copy a.b.c to stdout").is_ok(),
+            "database.schema.table"
+        );
+        assert!(copy("copy a. to stdout").is_err());
     }
 
     #[test]
