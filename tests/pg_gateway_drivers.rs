@@ -231,29 +231,19 @@ fn copy_out_is_masked_in_text_and_csv_and_binary_is_refused() {
     let secrets = secrets(server, &db);
     let gw = Gateway::start(server);
     let qa = gw.as_consumer("qa", &db);
+    let rows_of = |table: &str| -> usize {
+        let n = server.psql(&db, &format!("select count(*) from {table}"));
+        n.trim().parse().unwrap()
+    };
     let text = qa.psql(&db, "copy cards (card_id, card_no, status) to stdout");
     let csv = qa.psql(&db, "copy (select customer_id, mobile, email from customers) to stdout with (format csv, header)");
-    assert_eq!(
-        text.lines().count(),
-        server
-            .psql(&db, "select count(*) from cards")
-            .trim()
-            .parse::<usize>()
-            .unwrap()
-    );
+    assert_eq!(text.lines().count(), rows_of("cards"));
     assert!(csv.starts_with("customer_id,mobile,email"));
     assert_no_secret(&text, &secrets);
     assert_no_secret(&csv, &secrets);
     // A whole relation, without a column list (psql's `\copy accounts to …`).
     let whole = qa.psql(&db, "copy accounts to stdout with (format csv)");
-    assert_eq!(
-        whole.lines().count(),
-        server
-            .psql(&db, "select count(*) from accounts")
-            .trim()
-            .parse::<usize>()
-            .unwrap()
-    );
+    assert_eq!(whole.lines().count(), rows_of("accounts"));
     assert_no_secret(&whole, &secrets);
     for sql in [
         "copy cards (card_id, card_no) to stdout with (format binary)",
