@@ -109,24 +109,20 @@ impl HttpServer {
                 shared: self.shared.clone(),
                 tls: self.tls.clone(),
                 shutdown: shutdown.clone(),
-                active: active.clone(),
             };
-            active.fetch_add(1, Ordering::SeqCst);
+            let counted = Active::count(&active);
             let stream = match stream.into_std() {
                 Ok(stream) => stream,
                 Err(e) => {
                     tracing::warn!(error = %e, "http: cannot hand a connection over");
-                    active.fetch_sub(1, Ordering::SeqCst);
                     continue;
                 }
             };
             threads.spawn(async move {
+                let _counted = counted;
                 match TcpStream::from_std(stream) {
                     Ok(stream) => conn.serve(stream, peer).await,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "http: cannot register a connection");
-                        conn.active.fetch_sub(1, Ordering::SeqCst);
-                    }
+                    Err(e) => tracing::warn!(error = %e, "http: cannot register a connection"),
                 }
                 drop(permit);
             });
@@ -162,13 +158,30 @@ struct Connection {
     shared: Arc<Shared>,
     tls: Option<TlsAcceptor>,
     shutdown: watch::Receiver<bool>,
-    active: Arc<AtomicUsize>,
+}
+
+/// One connection counted among the active ones (what shutdown waits for), until it
+/// is dropped — however the connection's task ends, a panic included.
+struct Active(Arc<AtomicUsize>);
+
+impl Active {
+    fn count(active: &Arc<AtomicUsize>) -> Self {
+        active.fetch_add(1, Ordering::SeqCst);
+        Active(Arc::clone(active))
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Connection {
     async fn serve(self, stream: TcpStream, peer: SocketAddr) {
         let _ = stream.set_nodelay(true);
-        let (id, close) = self.shared.registry.open();
+        let (registration, close) = self.shared.registry.open();
+        let id = registration.id();
         let timeout = self.shared.gateway.load().config.header_read_timeout;
         match self.tls.clone() {
             None => {
@@ -191,8 +204,7 @@ impl Connection {
                 Err(_) => tracing::debug!("TLS handshake timed out"),
             },
         }
-        self.shared.registry.close(id);
-        self.active.fetch_sub(1, Ordering::SeqCst);
+        drop(registration);
     }
 
     async fn serve_io<I>(&self, io: I, info: ConnInfo, mut close: CloseSignal)

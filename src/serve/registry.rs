@@ -3,8 +3,8 @@
 //! listener (HTTP now, PostgreSQL later).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 
@@ -18,6 +18,25 @@ impl CloseSignal {
     pub async fn closed(&mut self) {
         // An error means the registry is gone: the process is stopping anyway.
         let _ = self.rx.wait_for(|closed| *closed).await;
+    }
+}
+
+/// An open connection's place in the [`Registry`]; dropped when the connection ends.
+pub struct Registration {
+    registry: Arc<Registry>,
+    id: u64,
+}
+
+impl Registration {
+    /// The connection's id in the registry.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.registry.close(self.id);
     }
 }
 
@@ -41,8 +60,10 @@ impl Registry {
         }
     }
 
-    /// Registers a new connection; its id and close signal.
-    pub fn open(&self) -> (u64, CloseSignal) {
+    /// Registers a new connection: its registration (dropping it forgets the
+    /// connection, however the connection's task ends — a panic included) and its
+    /// close signal.
+    pub fn open(self: &Arc<Self>) -> (Registration, CloseSignal) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = watch::channel(false);
         self.lock().insert(
@@ -52,7 +73,11 @@ impl Registry {
                 consumers: HashSet::new(),
             },
         );
-        (id, CloseSignal { rx })
+        let registration = Registration {
+            registry: Arc::clone(self),
+            id,
+        };
+        (registration, CloseSignal { rx })
     }
 
     /// Notes that connection `id` served `consumer`.
@@ -65,7 +90,7 @@ impl Registry {
     }
 
     /// Forgets a closed connection.
-    pub fn close(&self, id: u64) {
+    fn close(&self, id: u64) {
         self.lock().remove(&id);
     }
 
@@ -99,13 +124,32 @@ mod tests {
 
     #[tokio::test]
     async fn cutting_a_consumer_signals_only_its_connections() {
-        let registry = Registry::default();
+        let registry = Arc::new(Registry::default());
         let (a, mut close_a) = registry.open();
         let (b, close_b) = registry.open();
-        registry.served(a, "vendor");
-        registry.served(b, "qa");
+        registry.served(a.id(), "vendor");
+        registry.served(b.id(), "qa");
         assert_eq!(registry.cut_off(|c| c == "vendor"), 1);
         close_a.closed().await;
         assert!(!*close_b.rx.borrow());
+    }
+
+    #[test]
+    fn a_connection_is_forgotten_when_its_registration_drops_even_in_a_panic() {
+        let registry = Arc::new(Registry::default());
+        let (kept, _) = registry.open();
+        let (ended, _) = registry.open();
+        assert_eq!(registry.len(), 2);
+        drop(ended);
+        assert_eq!(registry.len(), 1);
+        let (panicking, _) = registry.open();
+        let task = std::thread::spawn(move || {
+            let _registration = panicking;
+            panic!("a bug in a connection's task");
+        });
+        assert!(task.join().is_err());
+        assert_eq!(registry.len(), 1, "the panicked connection is gone");
+        registry.served(kept.id(), "qa");
+        assert_eq!(registry.cut_off(|c| c == "qa"), 1);
     }
 }

@@ -159,6 +159,33 @@ impl Drop for ServedOne {
     }
 }
 
+/// Names the session a panic ended (the panic hook logs only the place and thread).
+struct PanicNames {
+    client: SocketAddr,
+    consumer: String,
+}
+
+impl Drop for PanicNames {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            tracing::error!(
+                client = %self.client,
+                consumer = %self.consumer,
+                "postgres session ended by a panic (the place is in the line before); the client's connection was closed"
+            );
+        }
+    }
+}
+
+/// A spawned task aborted when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Accepts connections on `listener` until `shutdown` turns true, then drains.
 pub async fn run(listener: TcpListener, ctx: Arc<ServerCtx>, mut shutdown: watch::Receiver<bool>) {
     let (terminate_tx, terminate) = watch::channel(false);
@@ -326,6 +353,10 @@ async fn connection(
     };
     tracing::info!(client = %addr, consumer = %consumer, database = %database, "postgres session started");
     let _active = ctx.metrics.session_opened(&consumer);
+    let _panic_names = PanicNames {
+        client: addr,
+        consumer: consumer.clone(),
+    };
     let session_ctx = SessionCtx {
         counters: ctx.metrics.statement_counters(&consumer),
         metrics: Arc::clone(&ctx.metrics),
@@ -343,17 +374,19 @@ async fn connection(
     // disabled): at each wake-up the session's loops look at that signal only, which
     // no other session touches, instead of the shared ones (src/serve/stop.rs).
     let registered = ctx.registry.as_ref().map(|registry| {
-        let (id, close) = registry.open();
-        registry.served(id, &session_ctx.consumer);
-        (id, close)
+        let (registration, close) = registry.open();
+        registry.served(registration.id(), &session_ctx.consumer);
+        (registration, close)
     });
-    let (id, close) = match registered {
-        Some((id, close)) => (Some(id), Some(close)),
+    let (registration, close) = match registered {
+        Some((registration, close)) => (Some(registration), Some(close)),
         None => (None, None),
     };
     let (stop, stopped) = crate::serve::stop::signal();
     let mut shutdown = terminate;
-    let relay = tokio::spawn(async move {
+    // Aborted when the session ends, however it ends (a panic included), as the
+    // registration above is dropped.
+    let relay = AbortOnDrop(tokio::spawn(async move {
         let cut = async move {
             match close {
                 Some(mut close) => close.closed().await,
@@ -365,12 +398,10 @@ async fn connection(
             _ = shutdown.wait_for(|t| *t) => {}
         }
         stop.raise();
-    });
+    }));
     let result = session::run(connected, session_ctx, stopped).await;
-    relay.abort();
-    if let (Some(registry), Some(id)) = (&ctx.registry, id) {
-        registry.close(id);
-    }
+    drop(relay);
+    drop(registration);
     if let Err(e) = result {
         tracing::info!(client = %addr, fault = ?e.fault(), error = %e, "postgres session ended");
         if e.fault() == Fault::Upstream {
