@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use tuomin::serve::panics::NamedOnPanic;
+
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
@@ -53,10 +55,20 @@ fn a_panic_is_logged_with_its_place_and_thread_but_never_its_message() {
     );
     let joined = std::thread::Builder::new()
         .name("tuomin-http-1".into())
-        .spawn(|| panic!("value 110101199003077777 in the message"))
+        .spawn(|| {
+            let client = "192.0.2.7:50123".parse().unwrap();
+            let _named = NamedOnPanic::new("postgres", client, Some("vendor_collections".into()));
+            panic!("value 110101199003077777 in the message")
+        })
         .unwrap()
         .join();
     assert!(joined.is_err());
+    // Dropped without a panic: no line.
+    drop(NamedOnPanic::new(
+        "http",
+        "192.0.2.8:1".parse().unwrap(),
+        None,
+    ));
 
     let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
     assert_eq!(text.matches("tuomin panicked").count(), 2, "{text}");
@@ -66,6 +78,15 @@ fn a_panic_is_logged_with_its_place_and_thread_but_never_its_message() {
         "{text}"
     );
     assert!(text.contains("ERROR"), "{text}");
+    let named: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("connection ended by a panic"))
+        .collect();
+    assert_eq!(named.len(), 1, "{text}");
+    assert!(
+        named[0].contains("192.0.2.7:50123") && named[0].contains("vendor_collections"),
+        "{text}"
+    );
     for secret in [
         "6222021234567890128",
         "110101199003077777",

@@ -179,6 +179,7 @@ impl Drop for Active {
 
 impl Connection {
     async fn serve(self, stream: TcpStream, peer: SocketAddr) {
+        let _named = crate::serve::panics::NamedOnPanic::new("http", peer, None);
         let _ = stream.set_nodelay(true);
         let (registration, close) = self.shared.registry.open();
         let id = registration.id();

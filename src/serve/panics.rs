@@ -3,8 +3,10 @@
 //! which can quote the data being handled: a slice error quotes the text it sliced —
 //! a client's statement, values and all. This hook reports the place and the thread
 //! only, through the log when one is installed (else on standard error). The panicking
-//! task ends (its session or request); the process goes on.
+//! task ends (its session or request); the process goes on. A connection's task holds
+//! a [`NamedOnPanic`], which names the connection in the line after the hook's.
 
+use std::net::SocketAddr;
 use std::panic::PanicHookInfo;
 
 /// Replaces the default panic hook (`tuomin` does this first thing).
@@ -31,5 +33,37 @@ fn report(info: &PanicHookInfo<'_>) {
             "tuomin panicked at {place} in thread {thread} (a bug: please report it with \
              this place); its message is withheld as it may quote client or upstream data"
         );
+    }
+}
+
+/// Held by a connection's task: when a panic drops it, the log names the connection
+/// (listener, client address and, once known, consumer) right after the hook's line.
+pub struct NamedOnPanic {
+    listener: &'static str,
+    client: SocketAddr,
+    consumer: Option<String>,
+}
+
+impl NamedOnPanic {
+    /// For a connection of `listener` from `client`, serving `consumer` if known.
+    pub fn new(listener: &'static str, client: SocketAddr, consumer: Option<String>) -> Self {
+        NamedOnPanic {
+            listener,
+            client,
+            consumer,
+        }
+    }
+}
+
+impl Drop for NamedOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            tracing::error!(
+                listener = self.listener,
+                client = %self.client,
+                consumer = self.consumer.as_deref().unwrap_or("-"),
+                "connection ended by a panic (its place is in the line before); it was closed"
+            );
+        }
     }
 }

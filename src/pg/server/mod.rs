@@ -36,6 +36,7 @@ use crate::pg::startup::{Accepted, Negotiation, refuse as negotiate_refuse};
 use crate::pg::upstream::UpstreamTarget;
 use crate::policy::Policy;
 use crate::serve::Registry;
+use crate::serve::panics::NamedOnPanic;
 
 /// Everything the listener's sessions share.
 pub struct ServerCtx {
@@ -156,24 +157,6 @@ impl Served {
 impl Drop for ServedOne {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// Names the session a panic ended (the panic hook logs only the place and thread).
-struct PanicNames {
-    client: SocketAddr,
-    consumer: String,
-}
-
-impl Drop for PanicNames {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            tracing::error!(
-                client = %self.client,
-                consumer = %self.consumer,
-                "postgres session ended by a panic (the place is in the line before); the client's connection was closed"
-            );
-        }
     }
 }
 
@@ -353,10 +336,7 @@ async fn connection(
     };
     tracing::info!(client = %addr, consumer = %consumer, database = %database, "postgres session started");
     let _active = ctx.metrics.session_opened(&consumer);
-    let _panic_names = PanicNames {
-        client: addr,
-        consumer: consumer.clone(),
-    };
+    let _named = NamedOnPanic::new("postgres", addr, Some(consumer.clone()));
     let session_ctx = SessionCtx {
         counters: ctx.metrics.statement_counters(&consumer),
         metrics: Arc::clone(&ctx.metrics),
