@@ -5,7 +5,9 @@
 //! server reply finds its entry already queued. The server pump pops entries as
 //! replies complete them. When a block is being discarded (an error, a refusal), the
 //! server's replies are dropped until the ReadyForQuery that ends the block, and that
-//! ReadyForQuery pops every entry up to and including the block's Sync or Query.
+//! ReadyForQuery pops every entry up to and including the block's end: the failed
+//! simple Query itself, or — after an error in the extended protocol — the next Sync,
+//! as PostgreSQL ignores every message until then, simple Queries included.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -112,6 +114,8 @@ impl Expect {
 pub struct ReplyQueue {
     entries: VecDeque<Expect>,
     discarding: bool,
+    /// The discarded block ends at the next Sync (an extended-protocol error).
+    to_sync: bool,
 }
 
 impl ReplyQueue {
@@ -135,17 +139,24 @@ impl ReplyQueue {
         self.discarding
     }
 
-    /// Starts discarding the current block's replies.
+    /// Starts discarding the current block's replies: the failed entry is at the front
+    /// (or, for a refusal the gateway emitted, already popped).
     pub fn discard_block(&mut self) {
         self.discarding = true;
+        self.to_sync = !matches!(self.front(), Some(Expect::Query { .. }));
     }
 
     /// A ReadyForQuery arrived: pops up to and including the block's end, stops
     /// discarding, and returns that end entry (`None` if the queue had none).
     pub fn ready(&mut self) -> Option<Expect> {
-        self.discarding = false;
+        let to_sync = std::mem::take(&mut self.discarding) && std::mem::take(&mut self.to_sync);
         while let Some(e) = self.entries.pop_front() {
-            if e.ends_block() {
+            let end = if to_sync {
+                matches!(e, Expect::Sync { .. })
+            } else {
+                e.ends_block()
+            };
+            if end {
                 return Some(e);
             }
         }
@@ -214,6 +225,42 @@ mod tests {
         assert!(q.take_synthetic().is_none());
         q.pop();
         assert!(q.take_synthetic().is_some());
+    }
+
+    fn query(sql: &str) -> Expect {
+        Expect::Query {
+            sql: sql.into(),
+            copy: None,
+            analysis: None,
+            started: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn after_an_extended_error_the_queries_before_the_sync_are_discarded_with_the_block() {
+        // Describe, Query, Sync, Query: the Describe fails; PostgreSQL ignores the
+        // first Query (it skips to Sync) and answers the Sync, then the second Query.
+        let mut q = ReplyQueue::default();
+        q.push(Expect::Describe {
+            hidden: false,
+            sql: "".into(),
+            for_copy: false,
+            analysis: None,
+        });
+        q.push(query("skipped"));
+        q.push(Expect::Sync { hidden: false });
+        q.push(query("after"));
+        q.discard_block();
+        assert!(matches!(q.ready(), Some(Expect::Sync { .. })));
+        assert!(matches!(q.front(), Some(Expect::Query { sql, .. }) if &**sql == "after"));
+        // A simple Query's own error ends at that Query, not at a later Sync.
+        q.discard_block();
+        q.push(Expect::Sync { hidden: false });
+        assert!(matches!(q.ready(), Some(Expect::Query { sql, .. }) if &*sql == "after"));
+        assert!(
+            matches!(q.ready(), Some(Expect::Sync { .. })),
+            "not discarding: the next end"
+        );
     }
 
     #[test]
