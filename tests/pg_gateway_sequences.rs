@@ -2,7 +2,8 @@
 //! front of a real PostgreSQL: simple queries and the extended protocol's Parse, Bind,
 //! Describe, Execute, Close, Sync and Flush in any order, with the statements of the
 //! bypass and legitimate corpora and texts the gateway's readers find odd (the COPY
-//! that once ended its session with a panic among them). After each sequence a Sync,
+//! that once ended its session with a panic among them), as each demo consumer in
+//! turn. After each sequence a Sync,
 //! a ROLLBACK and `SELECT 4242` must still be answered: the session survived and kept
 //! in step — never a dropped connection, never a stall. No reply may hold a real
 //! sensitive value. The seed is fixed (`TUOMIN_SEQUENCE_SEED` sets another) and a
@@ -16,9 +17,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use common::corpus::cases;
-use common::gateway::{Gateway, assert_no_secret, secrets};
+use common::gateway::{Gateway, PASSWORDS, assert_no_secret, secrets};
 use common::pg;
-use common::wire::{logged_in, message, read_message};
+use common::wire::{login_as, message, read_message};
 
 /// Texts the readers of the gateway (allowlist lexer, COPY reader, shape, gate) have to
 /// take apart without tripping.
@@ -181,21 +182,23 @@ fn random_message_sequences_never_end_stall_or_leak_a_session() {
         bytes.extend(message(b'S', &[]));
         bytes.extend(message(b'Q', b"rollback\0"));
         bytes.extend(message(b'Q', b"select 4242\0"));
-        let mut s = logged_in(&gw, &db);
+        let consumer = PASSWORDS[round % PASSWORDS.len()].0;
+        let mut s = login_as(&gw, &db, consumer)
+            .unwrap_or_else(|e| panic!("login as {consumer} failed: {e}"));
         s.write_all(&bytes).unwrap();
         let mut replies = Vec::new();
         let mut answered = false;
         loop {
             let Some((tag, body)) = read_message(&mut s) else {
                 panic!(
-                    "round {round} (seed {seed}): the session ended or stalled after {steps:#?}\n\
-                     replies: {}",
+                    "round {round} (seed {seed}, {consumer}): the session ended or stalled after \
+                     {steps:#?}\nreplies: {}",
                     String::from_utf8_lossy(&replies)
                 );
             };
             assert_ne!(
                 tag, b'G',
-                "round {round} (seed {seed}): a COPY FROM reached the client: {steps:#?}"
+                "round {round} (seed {seed}, {consumer}): a COPY FROM reached the client: {steps:#?}"
             );
             replies.push(tag);
             replies.extend_from_slice(&body);

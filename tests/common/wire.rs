@@ -1,5 +1,5 @@
 //! The PostgreSQL wire protocol by hand, for tests that need the bytes themselves:
-//! startup packets, framed messages, a raw login as `qa` through the gateway.
+//! startup packets, framed messages, a raw login through the gateway.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use postgres_protocol::authentication::sasl::{ChannelBinding, ScramSha256};
 
-use super::gateway::Gateway;
+use super::gateway::{Gateway, PASSWORDS};
 
 /// A StartupMessage (protocol 3.0) for `user` on `db`, with `extra` parameters.
 pub fn startup(user: &str, db: &str, extra: &[(&str, &str)]) -> Vec<u8> {
@@ -50,10 +50,20 @@ pub fn logged_in(gw: &Gateway, db: &str) -> TcpStream {
 /// Logs in as `qa` on a raw connection: the connection after the first ReadyForQuery,
 /// or the body of the ErrorResponse the gateway answered with.
 pub fn login(gw: &Gateway, db: &str) -> Result<TcpStream, String> {
+    login_as(gw, db, "qa")
+}
+
+/// [`login`] as any demo consumer (with its password from [`PASSWORDS`]).
+pub fn login_as(gw: &Gateway, db: &str, consumer: &str) -> Result<TcpStream, String> {
+    let password = PASSWORDS
+        .iter()
+        .find(|(c, _)| *c == consumer)
+        .map(|(_, p)| *p)
+        .expect("a demo consumer");
     let mut s = TcpStream::connect(("127.0.0.1", gw.port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    s.write_all(&startup("qa", db, &[])).unwrap();
-    let mut scram = ScramSha256::new(b"qa-secret-1", ChannelBinding::unsupported());
+    s.write_all(&startup(consumer, db, &[])).unwrap();
+    let mut scram = ScramSha256::new(password.as_bytes(), ChannelBinding::unsupported());
     loop {
         let (tag, body) = read_message(&mut s).ok_or("the connection closed during login")?;
         match (
