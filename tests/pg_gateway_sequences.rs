@@ -64,13 +64,16 @@ enum Step {
     Close(u8, &'static str),
     Sync,
     Flush,
+    /// A FunctionCall (refused by the gateway) or COPY traffic outside a COPY
+    /// (PostgreSQL ignores it): the tag and body as sent.
+    Raw(u8, &'static [u8]),
 }
 
 impl Step {
     fn random(rng: &mut StdRng, texts: &[String]) -> Step {
         let name = |rng: &mut StdRng| if rng.random_bool(0.6) { "" } else { "s1" };
         let text = |rng: &mut StdRng| texts[rng.random_range(0..texts.len())].clone();
-        match rng.random_range(0..9) {
+        match rng.random_range(0..10) {
             0 => Step::Query(text(rng)),
             1 | 2 => Step::Parse(name(rng), text(rng)),
             3 => Step::Bind {
@@ -88,7 +91,17 @@ impl Step {
             5 => Step::Execute(name(rng), if rng.random_bool(0.7) { 0 } else { 1 }),
             6 => Step::Close(if rng.random_bool(0.5) { b'S' } else { b'P' }, name(rng)),
             7 => Step::Sync,
-            _ => Step::Flush,
+            8 => Step::Flush,
+            _ => {
+                let raw: [(u8, &'static [u8]); 4] = [
+                    (b'F', b"\0\0\x04\x20\0\0\0\0\0\0"),
+                    (b'd', b"1\t2\n"),
+                    (b'c', b""),
+                    (b'f', b"client gave up\0"),
+                ];
+                let (tag, body) = raw[rng.random_range(0..raw.len())];
+                Step::Raw(tag, body)
+            }
         }
     }
 
@@ -153,6 +166,7 @@ impl Step {
             }
             Step::Sync => message(b'S', &[]),
             Step::Flush => message(b'H', &[]),
+            Step::Raw(tag, body) => message(*tag, body),
         }
     }
 }
