@@ -6,8 +6,10 @@
 //! replies complete them. When a block is being discarded (an error, a refusal), the
 //! server's replies are dropped until the ReadyForQuery that ends the block, and that
 //! ReadyForQuery pops every entry up to and including the block's end: the failed
-//! simple Query itself, or — after an error in the extended protocol — the next Sync,
-//! as PostgreSQL ignores every message until then, simple Queries included.
+//! simple Query itself, or in the extended protocol the next Sync. After the server's
+//! own error there, PostgreSQL ignores every message until that Sync, simple Queries
+//! included; after a refusal of the gateway's it runs them, and their ReadyForQuery
+//! is swallowed, as the client — told of an error — expects them ignored.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -113,9 +115,38 @@ impl Expect {
 #[derive(Debug, Default)]
 pub struct ReplyQueue {
     entries: VecDeque<Expect>,
-    discarding: bool,
-    /// The discarded block ends at the next Sync (an extended-protocol error).
-    to_sync: bool,
+    discarding: Option<Discard>,
+}
+
+/// Who ended the block being discarded, which decides where its end is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failed {
+    /// The server answered with an error: in the extended protocol it now skips every
+    /// message until Sync.
+    Server,
+    /// The gateway refused a reply: the server goes on with what follows.
+    Gateway,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Discard {
+    /// A simple Query failed: the block ends with its ReadyForQuery.
+    Query,
+    /// The extended protocol, the server skipping to Sync.
+    ToSync,
+    /// The extended protocol, the server running on: simple Queries before the Sync
+    /// get their own ReadyForQuery, which is not the block's end.
+    ToSyncServerRunning,
+}
+
+/// What a ReadyForQuery ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// A block, with its end entry (`None` if the queue had none).
+    Block(Option<Expect>),
+    /// A simple Query the server ran inside a block the gateway is discarding: its
+    /// ReadyForQuery is not the client's, and the discarding goes on.
+    Swallowed,
 }
 
 impl ReplyQueue {
@@ -136,36 +167,45 @@ impl ReplyQueue {
 
     /// Whether the current block is being discarded.
     pub fn discarding(&self) -> bool {
-        self.discarding
+        self.discarding.is_some()
     }
 
     /// Starts discarding the current block's replies: the failed entry is at the front
     /// (or, for a refusal the gateway emitted, already popped).
-    pub fn discard_block(&mut self) {
-        self.discarding = true;
-        self.to_sync = !matches!(self.front(), Some(Expect::Query { .. }));
+    pub fn discard_block(&mut self, failed: Failed) {
+        self.discarding = Some(match (self.front(), failed) {
+            (Some(Expect::Query { .. }), _) => Discard::Query,
+            (_, Failed::Server) => Discard::ToSync,
+            (_, Failed::Gateway) => Discard::ToSyncServerRunning,
+        });
     }
 
-    /// A ReadyForQuery arrived: pops up to and including the block's end, stops
-    /// discarding, and returns that end entry (`None` if the queue had none).
-    pub fn ready(&mut self) -> Option<Expect> {
-        let to_sync = std::mem::take(&mut self.discarding) && std::mem::take(&mut self.to_sync);
+    /// A ReadyForQuery arrived: pops up to and including what it ends and says what
+    /// that was; discarding stops at the block's end.
+    pub fn ready(&mut self) -> Ended {
+        let discard = self.discarding.take();
         while let Some(e) = self.entries.pop_front() {
-            let end = if to_sync {
-                matches!(e, Expect::Sync { .. })
-            } else {
-                e.ends_block()
-            };
-            if end {
-                return Some(e);
+            match (discard, &e) {
+                (Some(Discard::ToSync | Discard::ToSyncServerRunning), Expect::Sync { .. }) => {
+                    return Ended::Block(Some(e));
+                }
+                (Some(Discard::ToSyncServerRunning), Expect::Query { .. }) => {
+                    self.discarding = discard;
+                    return Ended::Swallowed;
+                }
+                (Some(Discard::ToSync | Discard::ToSyncServerRunning), _) => {}
+                (None | Some(Discard::Query), _) if e.ends_block() => {
+                    return Ended::Block(Some(e));
+                }
+                _ => {}
             }
         }
-        None
+        Ended::Block(None)
     }
 
     /// The synthetic entry at the front, if there is one and nothing is discarded.
     pub fn take_synthetic(&mut self) -> Option<Expect> {
-        if self.discarding || !self.front().is_some_and(Expect::is_synthetic) {
+        if self.discarding() || !self.front().is_some_and(Expect::is_synthetic) {
             return None;
         }
         self.pop()
@@ -195,6 +235,13 @@ mod tests {
         }
     }
 
+    fn ended_at(ended: Ended) -> Option<Expect> {
+        match ended {
+            Ended::Block(e) => e,
+            Ended::Swallowed => panic!("swallowed"),
+        }
+    }
+
     #[test]
     fn ready_for_query_pops_the_whole_discarded_block_and_nothing_after() {
         let mut q = ReplyQueue::default();
@@ -206,12 +253,12 @@ mod tests {
         });
         q.push(Expect::Sync { hidden: false });
         q.push(refuse());
-        q.discard_block();
+        q.discard_block(Failed::Server);
         assert!(
             q.take_synthetic().is_none(),
             "nothing is emitted while discarding"
         );
-        assert!(matches!(q.ready(), Some(Expect::Sync { .. })));
+        assert!(matches!(ended_at(q.ready()), Some(Expect::Sync { .. })));
         assert!(!q.discarding());
         assert!(matches!(q.take_synthetic(), Some(Expect::Refuse { .. })));
         assert!(q.is_empty());
@@ -236,30 +283,57 @@ mod tests {
         }
     }
 
-    #[test]
-    fn after_an_extended_error_the_queries_before_the_sync_are_discarded_with_the_block() {
-        // Describe, Query, Sync, Query: the Describe fails; PostgreSQL ignores the
-        // first Query (it skips to Sync) and answers the Sync, then the second Query.
-        let mut q = ReplyQueue::default();
-        q.push(Expect::Describe {
+    fn describe() -> Expect {
+        Expect::Describe {
             hidden: false,
             sql: "".into(),
             for_copy: false,
             analysis: None,
-        });
+        }
+    }
+
+    #[test]
+    fn after_a_server_error_in_the_extended_protocol_the_block_ends_at_the_sync() {
+        // Describe, Query, Sync, Query: the Describe fails; PostgreSQL ignores the
+        // first Query (it skips to Sync) and answers the Sync, then the second Query.
+        let mut q = ReplyQueue::default();
+        q.push(describe());
         q.push(query("skipped"));
         q.push(Expect::Sync { hidden: false });
         q.push(query("after"));
-        q.discard_block();
-        assert!(matches!(q.ready(), Some(Expect::Sync { .. })));
+        q.discard_block(Failed::Server);
+        assert!(matches!(ended_at(q.ready()), Some(Expect::Sync { .. })));
         assert!(matches!(q.front(), Some(Expect::Query { sql, .. }) if &**sql == "after"));
         // A simple Query's own error ends at that Query, not at a later Sync.
-        q.discard_block();
+        q.discard_block(Failed::Server);
         q.push(Expect::Sync { hidden: false });
-        assert!(matches!(q.ready(), Some(Expect::Query { sql, .. }) if &*sql == "after"));
+        assert!(matches!(ended_at(q.ready()), Some(Expect::Query { sql, .. }) if &*sql == "after"));
         assert!(
-            matches!(q.ready(), Some(Expect::Sync { .. })),
+            matches!(ended_at(q.ready()), Some(Expect::Sync { .. })),
             "not discarding: the next end"
+        );
+    }
+
+    #[test]
+    fn after_a_gateway_refusal_in_the_extended_protocol_a_query_the_server_ran_is_swallowed() {
+        // Describe (refused by the gateway), Query, Sync: the server runs the Query;
+        // its ReadyForQuery is swallowed and the Sync's ends the block.
+        let mut q = ReplyQueue::default();
+        q.push(describe());
+        q.push(query("ran"));
+        q.push(Expect::Sync { hidden: false });
+        q.push(query("after"));
+        q.discard_block(Failed::Gateway);
+        assert!(matches!(q.ready(), Ended::Swallowed));
+        assert!(q.discarding(), "still discarding to the Sync");
+        assert!(matches!(ended_at(q.ready()), Some(Expect::Sync { .. })));
+        assert!(!q.discarding());
+        assert!(matches!(ended_at(q.ready()), Some(Expect::Query { sql, .. }) if &*sql == "after"));
+        // Refused in a simple Query: the block ends at that Query.
+        q.push(query("refused"));
+        q.discard_block(Failed::Gateway);
+        assert!(
+            matches!(ended_at(q.ready()), Some(Expect::Query { sql, .. }) if &*sql == "refused")
         );
     }
 
@@ -278,7 +352,7 @@ mod tests {
             analysis: None,
             started: Instant::now(),
         });
-        assert!(matches!(q.ready(), Some(Expect::Query { sql, .. }) if &*sql == "a"));
+        assert!(matches!(ended_at(q.ready()), Some(Expect::Query { sql, .. }) if &*sql == "a"));
         assert_eq!(q.len(), 1);
     }
 }

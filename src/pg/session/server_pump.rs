@@ -11,6 +11,7 @@ use super::gate::{described_sources, is_sensitive};
 use super::handoff;
 use super::last_described::LastDescribed;
 use super::plan_cache::{CachedPlan, PlanCache, PlanKey};
+use super::queue::{Ended, Failed};
 use super::{Expect, HeldPolicy, ReplyQueue, SessionCtx, SharedSession, lock};
 use crate::audit::Channel;
 use crate::pg::catalog::{Snapshot, is_ddl_tag};
@@ -219,7 +220,7 @@ impl ServerPump {
                 } => {
                     self.audit_refusal(&sql, Some(started), &error)?;
                     error.encode(&mut self.out)?;
-                    self.queue.discard_block();
+                    self.queue.discard_block(Failed::Gateway);
                 }
                 Expect::Notice(n) => n.encode(&mut self.out)?,
                 _ => {}
@@ -354,8 +355,8 @@ impl ServerPump {
         self.plan = None;
         self.copy = None;
         match self.queue.ready() {
-            Some(Expect::Sync { hidden: true }) => {}
-            _ => self.forward(frame),
+            Ended::Swallowed | Ended::Block(Some(Expect::Sync { hidden: true })) => {}
+            Ended::Block(_) => self.forward(frame),
         }
         Ok(())
     }
@@ -393,7 +394,7 @@ impl ServerPump {
             self.audit_refusal(&sql, self.current_started(), &e)?;
             e.encode(&mut self.out)?;
         }
-        self.queue.discard_block();
+        self.queue.discard_block(Failed::Server);
         Ok(())
     }
 
@@ -404,7 +405,7 @@ impl ServerPump {
         self.audit_refusal(&sql, self.current_started(), &error)?;
         error.encode(&mut self.out)?;
         self.plan = None;
-        self.queue.discard_block();
+        self.queue.discard_block(Failed::Gateway);
         Ok(())
     }
 
