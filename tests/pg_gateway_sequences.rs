@@ -1,17 +1,18 @@
 //! Random sequences of well-formed client messages on raw connections to the gateway in
 //! front of a real PostgreSQL: simple queries and the extended protocol's Parse, Bind,
-//! Describe, Execute, Close, Sync and Flush in any order, with the statements of the
-//! bypass and legitimate corpora and texts the gateway's readers find odd (the COPY
-//! that once ended its session with a panic among them), as each demo consumer in
-//! turn. After each sequence a Sync,
-//! a ROLLBACK and `SELECT 4242` must still be answered: the session survived and kept
-//! in step — never a dropped connection, never a stall. No reply may hold a real
-//! sensitive value. The seed is fixed (`TUOMIN_SEQUENCE_SEED` sets another) and a
-//! failing sequence is printed with it.
+//! Describe, Execute, Close, Sync and Flush in any order, FunctionCalls and COPY
+//! traffic outside a COPY, with the statements of the bypass and legitimate corpora and
+//! texts the gateway's readers find odd (the COPY that once ended its session with a
+//! panic among them), as each demo consumer in turn. After each sequence a Sync, a
+//! ROLLBACK and `SELECT 4242` must still be answered: the session survived and kept in
+//! step — never a dropped connection, never a stall. No reply may hold a real sensitive
+//! value, and no task of the gateway may panic. The seed is fixed
+//! (`TUOMIN_SEQUENCE_SEED` sets another) and a failing sequence is printed with it.
 
 mod common;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -171,8 +172,17 @@ impl Step {
     }
 }
 
+/// Panics anywhere in this test process (the gateway runs in it): a session task's
+/// panic would otherwise only be printed.
+static PANICS: AtomicUsize = AtomicUsize::new(0);
+
 #[test]
 fn random_message_sequences_never_end_stall_or_leak_a_session() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.fetch_add(1, Ordering::SeqCst);
+        default_hook(info);
+    }));
     let server = pg::server();
     let db = server.demo_database("gw_sequences", 10, 16);
     let secrets = secrets(server, &db);
@@ -230,5 +240,10 @@ fn random_message_sequences_never_end_stall_or_leak_a_session() {
         qa.psql(&db, "select 1").trim(),
         "1",
         "the gateway keeps serving"
+    );
+    assert_eq!(
+        PANICS.load(Ordering::SeqCst),
+        0,
+        "a task of the gateway panicked"
     );
 }
