@@ -132,11 +132,12 @@ pub enum Failed {
 enum Discard {
     /// A simple Query failed: the block ends with its ReadyForQuery.
     Query,
-    /// The extended protocol, the server skipping to Sync.
+    /// The server failed in the extended protocol: it skips every message until Sync.
     ToSync,
-    /// The extended protocol, the server running on: simple Queries before the Sync
-    /// get their own ReadyForQuery, which is not the block's end.
-    ToSyncServerRunning,
+    /// The gateway refused in the extended protocol and the server runs on: its
+    /// replies are matched to their entries, without going out, until the Sync's
+    /// ReadyForQuery (a simple Query on the way gets a ReadyForQuery of its own).
+    Tracking,
 }
 
 /// What a ReadyForQuery ended.
@@ -176,28 +177,63 @@ impl ReplyQueue {
         self.discarding = Some(match (self.front(), failed) {
             (Some(Expect::Query { .. }), _) => Discard::Query,
             (_, Failed::Server) => Discard::ToSync,
-            (_, Failed::Gateway) => Discard::ToSyncServerRunning,
+            (_, Failed::Gateway) => Discard::Tracking,
         });
+    }
+
+    /// A server reply (by its tag) that goes out to no one while the block is
+    /// discarded: when the server runs on after a refusal of the gateway's, the
+    /// entries it completes are popped, and its error in the extended protocol turns
+    /// the discarding into a skip to Sync, as the server's own.
+    pub fn track(&mut self, tag: u8) {
+        if self.discarding != Some(Discard::Tracking) {
+            return;
+        }
+        self.pop_synthetic();
+        let done = match (tag, self.front()) {
+            (b'1', Some(Expect::Parse { .. }))
+            | (b'2', Some(Expect::Bind))
+            | (b'3', Some(Expect::Close)) => true,
+            (b'T' | b'n', Some(Expect::Describe { .. })) => true,
+            (b'C' | b's' | b'I', Some(Expect::Execute { .. })) => true,
+            (b'E', Some(Expect::Query { .. })) => false,
+            (b'E', _) => {
+                self.discarding = Some(Discard::ToSync);
+                false
+            }
+            _ => false,
+        };
+        if done {
+            self.entries.pop_front();
+        }
+    }
+
+    /// Entries the gateway answers itself, for messages the server never saw.
+    fn pop_synthetic(&mut self) {
+        while self.front().is_some_and(Expect::is_synthetic) {
+            self.entries.pop_front();
+        }
     }
 
     /// A ReadyForQuery arrived: pops up to and including what it ends and says what
     /// that was; discarding stops at the block's end.
     pub fn ready(&mut self) -> Ended {
         let discard = self.discarding.take();
+        if discard == Some(Discard::Tracking) {
+            self.pop_synthetic();
+            if matches!(self.front(), Some(Expect::Query { .. })) {
+                self.entries.pop_front();
+                self.discarding = discard;
+                return Ended::Swallowed;
+            }
+        }
         while let Some(e) = self.entries.pop_front() {
-            match (discard, &e) {
-                (Some(Discard::ToSync | Discard::ToSyncServerRunning), Expect::Sync { .. }) => {
-                    return Ended::Block(Some(e));
-                }
-                (Some(Discard::ToSyncServerRunning), Expect::Query { .. }) => {
-                    self.discarding = discard;
-                    return Ended::Swallowed;
-                }
-                (Some(Discard::ToSync | Discard::ToSyncServerRunning), _) => {}
-                (None | Some(Discard::Query), _) if e.ends_block() => {
-                    return Ended::Block(Some(e));
-                }
-                _ => {}
+            let end = match discard {
+                Some(Discard::ToSync | Discard::Tracking) => matches!(e, Expect::Sync { .. }),
+                None | Some(Discard::Query) => e.ends_block(),
+            };
+            if end {
+                return Ended::Block(Some(e));
             }
         }
         Ended::Block(None)
@@ -314,21 +350,82 @@ mod tests {
         );
     }
 
+    fn execute() -> Expect {
+        Expect::Execute {
+            sql: "e".into(),
+            analysis: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// Feeds a server's replies (tags) to a discarding queue; `Z` calls `ready`.
+    fn replies(q: &mut ReplyQueue, tags: &[u8]) -> Vec<Ended> {
+        let mut ended = Vec::new();
+        for &tag in tags {
+            if tag == b'Z' {
+                ended.push(q.ready());
+            } else {
+                q.track(tag);
+            }
+        }
+        ended
+    }
+
     #[test]
-    fn after_a_gateway_refusal_in_the_extended_protocol_a_query_the_server_ran_is_swallowed() {
-        // Describe (refused by the gateway), Query, Sync: the server runs the Query;
-        // its ReadyForQuery is swallowed and the Sync's ends the block.
+    fn after_a_gateway_refusal_the_server_running_on_is_followed_to_the_sync() {
+        // Describe (refused at its RowDescription), Execute, Query, Bind, Sync, Query:
+        // the server runs the Execute and the Query; the Query's ReadyForQuery is
+        // swallowed and the Sync's ends the block.
         let mut q = ReplyQueue::default();
         q.push(describe());
+        q.push(execute());
         q.push(query("ran"));
+        q.push(Expect::Bind);
         q.push(Expect::Sync { hidden: false });
         q.push(query("after"));
         q.discard_block(Failed::Gateway);
-        assert!(matches!(q.ready(), Ended::Swallowed));
-        assert!(q.discarding(), "still discarding to the Sync");
-        assert!(matches!(ended_at(q.ready()), Some(Expect::Sync { .. })));
+        q.pop(); // the refused Describe
+        let ended = replies(&mut q, b"DDCTDCZ2Z");
+        assert!(matches!(ended[0], Ended::Swallowed));
+        assert!(matches!(&ended[1], Ended::Block(Some(Expect::Sync { .. }))));
         assert!(!q.discarding());
-        assert!(matches!(ended_at(q.ready()), Some(Expect::Query { sql, .. }) if &*sql == "after"));
+        assert!(matches!(q.front(), Some(Expect::Query { sql, .. }) if &**sql == "after"));
+    }
+
+    #[test]
+    fn after_a_gateway_refusal_a_server_error_in_the_extended_protocol_skips_to_the_sync() {
+        // Execute (refused at a row), Bind (fails on the server), Query, Sync: the
+        // server skips the Query, so the next ReadyForQuery is the Sync's.
+        let mut q = ReplyQueue::default();
+        q.push(execute());
+        q.push(Expect::Bind);
+        q.push(query("skipped"));
+        q.push(Expect::Sync { hidden: false });
+        q.discard_block(Failed::Gateway);
+        let ended = replies(&mut q, b"DDCEZ");
+        assert!(matches!(&ended[0], Ended::Block(Some(Expect::Sync { .. }))));
+        assert!(q.is_empty());
+        // A Query's own error on the way does not: its ReadyForQuery follows.
+        q.push(execute());
+        q.push(query("fails"));
+        q.push(Expect::Sync { hidden: false });
+        q.discard_block(Failed::Gateway);
+        let ended = replies(&mut q, b"CEZZ");
+        assert!(matches!(ended[0], Ended::Swallowed));
+        assert!(matches!(&ended[1], Ended::Block(Some(Expect::Sync { .. }))));
+    }
+
+    #[test]
+    fn messages_the_gateway_answered_itself_are_not_matched_to_server_replies() {
+        // Execute (refused), then a Parse the client pump refused (a synthetic entry:
+        // the server never saw it), Sync.
+        let mut q = ReplyQueue::default();
+        q.push(execute());
+        q.push(refuse());
+        q.push(Expect::Sync { hidden: false });
+        q.discard_block(Failed::Gateway);
+        let ended = replies(&mut q, b"CZ");
+        assert!(matches!(&ended[0], Ended::Block(Some(Expect::Sync { .. }))));
         // Refused in a simple Query: the block ends at that Query.
         q.push(query("refused"));
         q.discard_block(Failed::Gateway);

@@ -269,6 +269,7 @@ impl ServerPump {
             return self.ready(&frame);
         }
         if self.queue.discarding() {
+            self.queue.track(tag);
             if tag == b'S' {
                 self.forward(&frame);
             }
@@ -434,10 +435,13 @@ impl ServerPump {
                 .cross_check(analysis, *i, &desc, &policy, Arc::clone(&snapshot))
                 .await?;
             if let Err(message) = checked {
+                // Refused with the Describe still at the front (its statement is the
+                // one refused, and the queue then knows it was the extended protocol).
+                let refused = self.refuse(message);
                 if matches!(self.queue.front(), Some(Expect::Describe { .. })) {
                     self.queue.pop();
                 }
-                return self.refuse(message);
+                return refused;
             }
             checked_on = Some(used);
             // (The check passed, so the statement is there.)
@@ -488,24 +492,33 @@ impl ServerPump {
             }) => (true, *for_copy, *hidden),
             _ => (false, false, false),
         };
-        if describe {
-            self.queue.pop();
-        }
         if for_copy {
+            if describe {
+                self.queue.pop();
+            }
             self.copy_plan = Some(plan);
             return Ok(());
         }
-        match plan {
-            Err(message) => self.refuse(message),
-            Ok(plan) => {
-                self.plan = Some(plan);
-                self.rows = 0;
-                if !hidden {
-                    self.forward(frame);
+        let plan = match plan {
+            Ok(plan) => plan,
+            Err(message) => {
+                // As in `row_description`: refused with the Describe still at the front.
+                let refused = self.refuse(message);
+                if describe {
+                    self.queue.pop();
                 }
-                Ok(())
+                return refused;
             }
+        };
+        if describe {
+            self.queue.pop();
         }
+        self.plan = Some(plan);
+        self.rows = 0;
+        if !hidden {
+            self.forward(frame);
+        }
+        Ok(())
     }
 
     /// The gate's analysis of the statement the replies are for, and which of its
