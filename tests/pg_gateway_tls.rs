@@ -415,36 +415,34 @@ fn the_upstream_login_is_bound_to_its_certificate_and_require_refuses_unbindable
             pass.display()
         )
     };
-    let scram = as_user(&upstream, "svc_scram");
+    // Logs in through a gateway whose upstream login is `user` with `pass`; the query
+    // answers whether the upstream connection is TLS.
+    let login = |user: &str, pass: &Path, tls: &str, binding: &str| {
+        through(&as_user(&upstream, user), &db, &lines(pass, tls, binding))
+    };
     // Bound to the upstream's certificate (PostgreSQL checks the binding data: a wrong
     // hash is refused there), and, with `prefer` or `disable`, not bound: all log in.
     for binding in ["require", "prefer", "disable"] {
-        assert_eq!(
-            through(&scram, &db, &lines(&scram_pass, "require", binding)).as_deref(),
-            Ok("t"),
-            "{binding}"
+        let tls = login("svc_scram", &scram_pass, "require", binding);
+        assert_eq!(tls.as_deref(), Ok("t"), "{binding}");
+    }
+    // Without TLS the same role logs in with `prefer`: nothing to bind to. So does MD5.
+    let plain = login("svc_scram", &scram_pass, "disable", "prefer");
+    assert_eq!(plain.as_deref(), Ok("f"));
+    let md5 = login("svc_md5", &md5_pass, "require", "prefer");
+    assert_eq!(md5.as_deref(), Ok("t"));
+    // `require` refuses, before anything is sent, what cannot be bound: an MD5 login and
+    // a trust login (no password asked).
+    for (user, says) in [
+        ("svc_md5", &["channel binding is required", "MD5"][..]),
+        ("postgres", &["without a bound SCRAM login"][..]),
+    ] {
+        let refused = login(user, &md5_pass, "require", "require").expect_err(user);
+        assert!(
+            says.iter().all(|s| refused.contains(s)),
+            "{user}: {refused}"
         );
     }
-    // Without TLS the same role logs in with `prefer`: nothing to bind to.
-    assert_eq!(
-        through(&scram, &db, &lines(&scram_pass, "disable", "prefer")).as_deref(),
-        Ok("f")
-    );
-    // `require` and an MD5 login: refused before the hash is sent.
-    let md5 = as_user(&upstream, "svc_md5");
-    let refused = through(&md5, &db, &lines(&md5_pass, "require", "require"))
-        .expect_err("MD5 cannot be bound");
-    assert!(refused.contains("channel binding is required"), "{refused}");
-    assert!(refused.contains("MD5"), "{refused}");
-    assert_eq!(
-        through(&md5, &db, &lines(&md5_pass, "require", "prefer")).as_deref(),
-        Ok("t")
-    );
-    // `require` and a trust login (no password asked): refused too.
-    let trusted = as_user(&upstream, "postgres");
-    let refused = through(&trusted, &db, &lines(&md5_pass, "require", "require"))
-        .expect_err("a trust login is not bound");
-    assert!(refused.contains("without a bound SCRAM login"), "{refused}");
 }
 
 /// A TLS client that opens with its handshake (PostgreSQL 17's `sslnegotiation=direct`),

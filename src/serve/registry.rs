@@ -1,6 +1,7 @@
 //! The connection registry: which open connections each consumer has used, so that
 //! disabling a consumer (or removing it) closes them at once. Shared by every
-//! listener (HTTP now, PostgreSQL later).
+//! listener (HTTP and PostgreSQL); a connection's [`Registration`] takes it out again
+//! when dropped.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -353,15 +353,15 @@ async fn connection(
     // the process-wide shutdown and for the consumer's cut-off (57P01 when it is
     // disabled): at each wake-up the session's loops look at that signal only, which
     // no other session touches, instead of the shared ones (src/serve/stop.rs).
-    let registered = ctx.registry.as_ref().map(|registry| {
-        let (registration, close) = registry.open();
-        registry.served(registration.id(), &session_ctx.consumer);
-        (registration, close)
-    });
-    let (registration, close) = match registered {
-        Some((registration, close)) => (Some(registration), Some(close)),
-        None => (None, None),
-    };
+    let (registration, close) = ctx
+        .registry
+        .as_ref()
+        .map(|registry| {
+            let (registration, close) = registry.open();
+            registry.served(registration.id(), &session_ctx.consumer);
+            (registration, close)
+        })
+        .unzip();
     let (stop, stopped) = crate::serve::stop::signal();
     let mut shutdown = terminate;
     // Aborted when the session ends, however it ends (a panic included), as the

@@ -171,14 +171,20 @@ impl ReplyQueue {
         self.discarding.is_some()
     }
 
-    /// Starts discarding the current block's replies: the failed entry is at the front
-    /// (or, for a refusal the gateway emitted, already popped).
+    /// Starts discarding the current block's replies; the failed entry is at the front.
     pub fn discard_block(&mut self, failed: Failed) {
         self.discarding = Some(match (self.front(), failed) {
             (Some(Expect::Query { .. }), _) => Discard::Query,
             (_, Failed::Server) => Discard::ToSync,
             (_, Failed::Gateway) => Discard::Tracking,
         });
+    }
+
+    /// Starts discarding after the gateway refused an extended-protocol entry already
+    /// popped (a Describe's description, a message the client pump refused): the
+    /// server runs on to the Sync, whatever entry is now at the front.
+    pub fn discard_extended_block(&mut self) {
+        self.discarding = Some(Discard::Tracking);
     }
 
     /// A server reply (by its tag) that goes out to no one while the block is
@@ -383,13 +389,24 @@ mod tests {
         q.push(Expect::Bind);
         q.push(Expect::Sync { hidden: false });
         q.push(query("after"));
-        q.discard_block(Failed::Gateway);
         q.pop(); // the refused Describe
+        q.discard_extended_block();
         let ended = replies(&mut q, b"DDCTDCZ2Z");
         assert!(matches!(ended[0], Ended::Swallowed));
         assert!(matches!(&ended[1], Ended::Block(Some(Expect::Sync { .. }))));
         assert!(!q.discarding());
         assert!(matches!(q.front(), Some(Expect::Query { sql, .. }) if &**sql == "after"));
+        // A Query right after the refused Describe is still inside the block.
+        q.pop();
+        q.push(describe());
+        q.push(query("ran"));
+        q.push(Expect::Sync { hidden: false });
+        q.pop();
+        q.discard_extended_block();
+        let ended = replies(&mut q, b"TDCZZ");
+        assert!(matches!(ended[0], Ended::Swallowed));
+        assert!(matches!(&ended[1], Ended::Block(Some(Expect::Sync { .. }))));
+        assert!(q.is_empty());
     }
 
     #[test]

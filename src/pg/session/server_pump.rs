@@ -220,7 +220,7 @@ impl ServerPump {
                 } => {
                     self.audit_refusal(&sql, Some(started), &error)?;
                     error.encode(&mut self.out)?;
-                    self.queue.discard_block(Failed::Gateway);
+                    self.queue.discard_extended_block();
                 }
                 Expect::Notice(n) => n.encode(&mut self.out)?,
                 _ => {}
@@ -401,12 +401,32 @@ impl ServerPump {
 
     /// Refuses the current statement: the error goes out, the block is discarded.
     fn refuse(&mut self, message: String) -> Result<(), PgError> {
+        self.send_refusal(message)?;
+        self.queue.discard_block(Failed::Gateway);
+        Ok(())
+    }
+
+    /// Refuses the statement a RowDescription describes. When it answered a Describe,
+    /// that Describe is done (popped first, so the refusal is recorded with the
+    /// statement's Execute when one follows) and the block is the extended protocol's,
+    /// whatever entry is now at the front.
+    fn refuse_description(&mut self, message: String) -> Result<(), PgError> {
+        if !matches!(self.queue.front(), Some(Expect::Describe { .. })) {
+            return self.refuse(message);
+        }
+        self.queue.pop();
+        self.send_refusal(message)?;
+        self.queue.discard_extended_block();
+        Ok(())
+    }
+
+    /// The refusal of the current statement, audited and on its way to the client.
+    fn send_refusal(&mut self, message: String) -> Result<(), PgError> {
         let error = refusal(message);
         let sql = self.current_sql();
         self.audit_refusal(&sql, self.current_started(), &error)?;
         error.encode(&mut self.out)?;
         self.plan = None;
-        self.queue.discard_block(Failed::Gateway);
         Ok(())
     }
 
@@ -435,13 +455,7 @@ impl ServerPump {
                 .cross_check(analysis, *i, &desc, &policy, Arc::clone(&snapshot))
                 .await?;
             if let Err(message) = checked {
-                // Refused with the Describe still at the front (its statement is the
-                // one refused, and the queue then knows it was the extended protocol).
-                let refused = self.refuse(message);
-                if matches!(self.queue.front(), Some(Expect::Describe { .. })) {
-                    self.queue.pop();
-                }
-                return refused;
+                return self.refuse_description(message);
             }
             checked_on = Some(used);
             // (The check passed, so the statement is there.)
@@ -493,22 +507,13 @@ impl ServerPump {
             _ => (false, false, false),
         };
         if for_copy {
-            if describe {
-                self.queue.pop();
-            }
+            self.queue.pop();
             self.copy_plan = Some(plan);
             return Ok(());
         }
         let plan = match plan {
             Ok(plan) => plan,
-            Err(message) => {
-                // As in `row_description`: refused with the Describe still at the front.
-                let refused = self.refuse(message);
-                if describe {
-                    self.queue.pop();
-                }
-                return refused;
-            }
+            Err(message) => return self.refuse_description(message),
         };
         if describe {
             self.queue.pop();
