@@ -226,6 +226,7 @@ async fn redirects_stay_inside_the_gateway_or_are_refused() {
     let env = env().await;
     let c = reqwest::Client::builder()
         .no_proxy()
+        .timeout(std::time::Duration::from_secs(20))
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
