@@ -132,6 +132,119 @@ fn terminate_ends_the_session_without_an_error_after_the_replies_owed() {
     assert_eq!(tags, b"TDCZ", "the query's replies, then the end");
 }
 
+/// After the gateway refuses a row mid-block, PostgreSQL runs on to the Sync: what it
+/// runs there (an Execute, a simple Query) gets no reply, a refusal of the gateway's
+/// own on the way (a DELETE) goes out to no one — and each is still in the audit trail.
+#[test]
+fn statements_dropped_inside_a_refused_block_are_still_audited() {
+    let server = pg::server();
+    let db = server.demo_database("gw_withheld", 3, 9);
+    // Not a mainland mobile: FPE cannot mask it, so the row is refused.
+    server.psql(
+        &db,
+        "update customers set mobile = '12345' where customer_id = 1",
+    );
+    let gw = Gateway::start(server);
+    let mut s = logged_in(&gw, &db);
+    let parse = |sql: &str| {
+        let mut b = vec![0];
+        b.extend_from_slice(sql.as_bytes());
+        b.extend_from_slice(&[0, 0, 0]);
+        message(b'P', &b)
+    };
+    let bind = message(b'B', &[0, 0, 0, 0, 0, 0, 0, 0]);
+    let describe = message(b'D', b"P\0");
+    let execute = message(b'E', &[0, 0, 0, 0, 0]);
+    let mut bytes = Vec::new();
+    for m in [
+        parse("select mobile from customers where customer_id = 1"),
+        bind.clone(),
+        describe,
+        execute.clone(),
+        parse("select customer_id from customers where customer_id = 2"),
+        bind,
+        execute,
+        message(b'Q', b"select 77 as seventy_seven\0"),
+        parse("delete from cards"),
+        message(b'S', b""),
+        message(b'Q', b"select 4242\0"),
+    ] {
+        bytes.extend(m);
+    }
+    s.write_all(&bytes).unwrap();
+    let mut replies = Vec::new();
+    let mut errors = Vec::new();
+    let mut readies = 0;
+    while readies < 2 {
+        let (tag, body) = read_message(&mut s).expect("the session answers");
+        if tag == b'E' {
+            errors.push(String::from_utf8_lossy(&body).into_owned());
+        }
+        readies += usize::from(tag == b'Z');
+        replies.push(tag);
+    }
+    assert_eq!(errors.len(), 1, "one error for the block: {errors:?}");
+    assert!(errors[0].contains("42501"), "{errors:?}");
+    assert_eq!(
+        replies.iter().filter(|t| **t == b'D').count(),
+        1,
+        "only `select 4242` sends a row: {:?}",
+        String::from_utf8_lossy(&replies)
+    );
+
+    let path = gw.dir.path().join("audit.jsonl");
+    let wanted = [
+        "select mobile",
+        "select customer_id",
+        "seventy_seven",
+        "delete from cards",
+    ];
+    let mut records: Vec<serde_json::Value> = Vec::new();
+    for _ in 0..100 {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        records = text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let fingerprints: Vec<String> = records
+            .iter()
+            .map(|r| r["fingerprint"].as_str().unwrap_or("").to_owned())
+            .collect();
+        if wanted
+            .iter()
+            .all(|w| fingerprints.iter().any(|f| f.contains(w)))
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let record = |needle: &str| {
+        let found: Vec<&serde_json::Value> = records
+            .iter()
+            .filter(|r| r["fingerprint"].as_str().unwrap_or("").contains(needle))
+            .collect();
+        assert_eq!(found.len(), 1, "one record for {needle}: {records:#?}");
+        found[0].clone()
+    };
+    let refused_row = record("select mobile");
+    assert_eq!(refused_row["decision"], "refused");
+    for withheld in ["select customer_id", "seventy_seven"] {
+        let r = record(withheld);
+        assert_eq!(r["decision"], "refused", "{r}");
+        assert!(
+            r["reason"].as_str().unwrap_or("").contains("withheld"),
+            "{r}"
+        );
+    }
+    let delete = record("delete from cards");
+    assert_eq!(delete["decision"], "refused");
+    assert!(
+        !delete["reason"].as_str().unwrap_or("").contains("withheld"),
+        "the DELETE was refused for what it is: {delete}"
+    );
+    assert!(!records.iter().any(|r| r.to_string().contains("12345")));
+}
+
 /// An upstream login refusal reaches the client with its SQLSTATE where the client
 /// can act on it (the database it asked for does not exist: 3D000); a refusal of
 /// tuomin's own service account (a role the upstream does not know: 28000 there) is

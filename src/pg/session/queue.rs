@@ -10,6 +10,11 @@
 //! own error there, PostgreSQL ignores every message until that Sync, simple Queries
 //! included; after a refusal of the gateway's it runs them, and their ReadyForQuery
 //! is swallowed, as the client — told of an error — expects them ignored.
+//!
+//! Statements dropped on the way still reach the audit trail ([`ReplyQueue::take_unaudited`]):
+//! a refusal of the client pump's that was never emitted (its block had already
+//! failed), and a statement the server ran inside a block the gateway had refused (its
+//! replies withheld).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -116,6 +121,11 @@ impl Expect {
 pub struct ReplyQueue {
     entries: VecDeque<Expect>,
     discarding: Option<Discard>,
+    /// While tracking: the front entry is the refused statement's own, whose refusal
+    /// is already recorded (its completion is not recorded again).
+    refused_front: bool,
+    /// Dropped entries the audit trail must still name, oldest first.
+    unaudited: Vec<Expect>,
 }
 
 /// Who ended the block being discarded, which decides where its end is.
@@ -171,20 +181,26 @@ impl ReplyQueue {
         self.discarding.is_some()
     }
 
-    /// Starts discarding the current block's replies; the failed entry is at the front.
+    /// Starts discarding the current block's replies; the failed entry is at the front
+    /// (its failure already recorded).
     pub fn discard_block(&mut self, failed: Failed) {
-        self.discarding = Some(match (self.front(), failed) {
+        let discard = match (self.front(), failed) {
             (Some(Expect::Query { .. }), _) => Discard::Query,
             (_, Failed::Server) => Discard::ToSync,
             (_, Failed::Gateway) => Discard::Tracking,
-        });
+        };
+        self.discarding = Some(discard);
+        self.refused_front = discard == Discard::Tracking;
     }
 
     /// Starts discarding after the gateway refused an extended-protocol entry already
     /// popped (a Describe's description, a message the client pump refused): the
     /// server runs on to the Sync, whatever entry is now at the front.
-    pub fn discard_extended_block(&mut self) {
+    /// `front_recorded`: the front entry is the refused statement's Execute, whose
+    /// refusal is already recorded.
+    pub fn discard_extended_block(&mut self, front_recorded: bool) {
         self.discarding = Some(Discard::Tracking);
+        self.refused_front = front_recorded;
     }
 
     /// A server reply (by its tag) that goes out to no one while the block is
@@ -210,15 +226,44 @@ impl ReplyQueue {
             _ => false,
         };
         if done {
-            self.entries.pop_front();
+            let entry = self.entries.pop_front();
+            if std::mem::take(&mut self.refused_front) {
+                return;
+            }
+            if let Some(e @ Expect::Execute { .. }) = entry {
+                self.unaudited.push(e);
+            }
         }
     }
 
-    /// Entries the gateway answers itself, for messages the server never saw.
+    /// Entries the gateway answers itself, for messages the server never saw, dropped
+    /// while discarding (a refusal among them is kept for the audit).
     fn pop_synthetic(&mut self) {
         while self.front().is_some_and(Expect::is_synthetic) {
-            self.entries.pop_front();
+            if let Some(e) = self.entries.pop_front() {
+                self.keep_refusal(e);
+            }
         }
+    }
+
+    /// Keeps a dropped refusal of the client pump's for the audit.
+    fn keep_refusal(&mut self, e: Expect) {
+        if matches!(e, Expect::Refuse { .. } | Expect::RefuseQuery { .. }) {
+            self.unaudited.push(e);
+        }
+    }
+
+    /// Whether dropped entries wait for the audit.
+    pub fn has_unaudited(&self) -> bool {
+        !self.unaudited.is_empty()
+    }
+
+    /// The entries dropped since the last call that the audit must still name, oldest
+    /// first: refusals of the client pump's never emitted ([`Expect::Refuse`],
+    /// [`Expect::RefuseQuery`]) and statements the server ran while their replies were
+    /// withheld ([`Expect::Execute`], [`Expect::Query`]).
+    pub fn take_unaudited(&mut self) -> Vec<Expect> {
+        std::mem::take(&mut self.unaudited)
     }
 
     /// A ReadyForQuery arrived: pops up to and including what it ends and says what
@@ -228,11 +273,14 @@ impl ReplyQueue {
         if discard == Some(Discard::Tracking) {
             self.pop_synthetic();
             if matches!(self.front(), Some(Expect::Query { .. })) {
-                self.entries.pop_front();
+                if let Some(query) = self.entries.pop_front() {
+                    self.unaudited.push(query);
+                }
                 self.discarding = discard;
                 return Ended::Swallowed;
             }
         }
+        self.refused_front = false;
         while let Some(e) = self.entries.pop_front() {
             let end = match discard {
                 Some(Discard::ToSync | Discard::Tracking) => matches!(e, Expect::Sync { .. }),
@@ -241,6 +289,7 @@ impl ReplyQueue {
             if end {
                 return Ended::Block(Some(e));
             }
+            self.keep_refusal(e);
         }
         Ended::Block(None)
     }
@@ -390,7 +439,7 @@ mod tests {
         q.push(Expect::Sync { hidden: false });
         q.push(query("after"));
         q.pop(); // the refused Describe
-        q.discard_extended_block();
+        q.discard_extended_block(false);
         let ended = replies(&mut q, b"DDCTDCZ2Z");
         assert!(matches!(ended[0], Ended::Swallowed));
         assert!(matches!(&ended[1], Ended::Block(Some(Expect::Sync { .. }))));
@@ -402,7 +451,7 @@ mod tests {
         q.push(query("ran"));
         q.push(Expect::Sync { hidden: false });
         q.pop();
-        q.discard_extended_block();
+        q.discard_extended_block(false);
         let ended = replies(&mut q, b"TDCZZ");
         assert!(matches!(ended[0], Ended::Swallowed));
         assert!(matches!(&ended[1], Ended::Block(Some(Expect::Sync { .. }))));
@@ -449,6 +498,79 @@ mod tests {
         assert!(
             matches!(ended_at(q.ready()), Some(Expect::Query { sql, .. }) if &*sql == "refused")
         );
+    }
+
+    /// The SQL of the unaudited entries, with `!` before a refusal's.
+    fn unaudited(q: &mut ReplyQueue) -> Vec<String> {
+        q.take_unaudited()
+            .into_iter()
+            .map(|e| match e {
+                Expect::Execute { sql, .. } | Expect::Query { sql, .. } => sql.to_string(),
+                Expect::Refuse { sql, .. } | Expect::RefuseQuery { sql, .. } => format!("!{sql}"),
+                other => panic!("not for the audit: {other:?}"),
+            })
+            .collect()
+    }
+
+    fn execute_of(sql: &str) -> Expect {
+        Expect::Execute {
+            sql: sql.into(),
+            analysis: None,
+            started: Instant::now(),
+        }
+    }
+
+    fn refuse_of(sql: &str) -> Expect {
+        Expect::Refuse {
+            error: ErrorResponse::new(Severity::Error, SqlState::INSUFFICIENT_PRIVILEGE, "no"),
+            sql: sql.into(),
+            started: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn statements_dropped_while_discarding_are_kept_for_the_audit() {
+        // Execute (refused at a row: recorded already), Execute, Query, a refusal of
+        // the client pump's, Sync: the server runs the second Execute and the Query,
+        // whose replies are withheld; the refusal never goes out.
+        let mut q = ReplyQueue::default();
+        q.push(execute_of("refused"));
+        q.push(execute_of("ran"));
+        q.push(query("ran too"));
+        q.push(refuse_of("delete"));
+        q.push(Expect::Sync { hidden: false });
+        q.discard_block(Failed::Gateway);
+        assert!(!q.has_unaudited());
+        replies(&mut q, b"DC");
+        assert!(!q.has_unaudited(), "the refused statement is recorded once");
+        replies(&mut q, b"DC");
+        assert_eq!(unaudited(&mut q), ["ran"]);
+        let ended = replies(&mut q, b"TDCZ");
+        assert!(matches!(ended[0], Ended::Swallowed));
+        assert_eq!(unaudited(&mut q), ["ran too"]);
+        let ended = replies(&mut q, b"Z");
+        assert!(matches!(&ended[0], Ended::Block(Some(Expect::Sync { .. }))));
+        assert_eq!(unaudited(&mut q), ["!delete"]);
+        assert!(q.is_empty());
+
+        // After the server's own error it runs nothing more: only the refusal is kept.
+        q.push(execute_of("failed"));
+        q.push(execute_of("skipped"));
+        q.push(refuse_of("drop"));
+        q.push(Expect::Sync { hidden: false });
+        q.discard_block(Failed::Server);
+        replies(&mut q, b"Z");
+        assert_eq!(unaudited(&mut q), ["!drop"]);
+
+        // A refused description: its Execute stands recorded or not, as the pump says.
+        for (recorded, kept) in [(true, vec![]), (false, vec!["next".to_owned()])] {
+            q.push(execute_of("next"));
+            q.push(Expect::Sync { hidden: false });
+            q.discard_extended_block(recorded);
+            replies(&mut q, b"DCZ");
+            assert_eq!(unaudited(&mut q), kept);
+            assert!(q.is_empty());
+        }
     }
 
     #[test]

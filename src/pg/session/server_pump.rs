@@ -70,6 +70,11 @@ pub struct ServerPump {
     scratch: String,
 }
 
+/// The audit reason of a statement the server ran inside a block the gateway had
+/// already refused: its replies went to no one.
+const WITHHELD: &str =
+    "withheld by tuomin: an earlier statement of its block was refused, nothing was sent";
+
 fn refusal(message: impl Into<String>) -> ErrorResponse {
     ErrorResponse::new(Severity::Error, SqlState::INSUFFICIENT_PRIVILEGE, message)
         .with_hint("refused by tuomin, the data-masking gateway")
@@ -220,7 +225,7 @@ impl ServerPump {
                 } => {
                     self.audit_refusal(&sql, Some(started), &error)?;
                     error.encode(&mut self.out)?;
-                    self.queue.discard_extended_block();
+                    self.queue.discard_extended_block(false);
                 }
                 Expect::Notice(n) => n.encode(&mut self.out)?,
                 _ => {}
@@ -270,6 +275,9 @@ impl ServerPump {
         }
         if self.queue.discarding() {
             self.queue.track(tag);
+            if self.queue.has_unaudited() {
+                self.audit_dropped()?;
+            }
             if tag == b'S' {
                 self.forward(&frame);
             }
@@ -359,6 +367,9 @@ impl ServerPump {
             Ended::Swallowed | Ended::Block(Some(Expect::Sync { hidden: true })) => {}
             Ended::Block(_) => self.forward(frame),
         }
+        if self.queue.has_unaudited() {
+            self.audit_dropped()?;
+        }
         Ok(())
     }
 
@@ -401,32 +412,70 @@ impl ServerPump {
 
     /// Refuses the current statement: the error goes out, the block is discarded.
     fn refuse(&mut self, message: String) -> Result<(), PgError> {
-        self.send_refusal(message)?;
+        let sql = self.current_sql();
+        self.send_refusal(message, &sql, self.current_started())?;
         self.queue.discard_block(Failed::Gateway);
         Ok(())
     }
 
     /// Refuses the statement a RowDescription describes. When it answered a Describe,
-    /// that Describe is done (popped first, so the refusal is recorded with the
-    /// statement's Execute when one follows) and the block is the extended protocol's,
-    /// whatever entry is now at the front.
+    /// that Describe is done and the block is the extended protocol's, whatever entry
+    /// is now at the front; when that entry is the described statement's Execute, the
+    /// refusal is recorded with its latency, and stands for it.
     fn refuse_description(&mut self, message: String) -> Result<(), PgError> {
         if !matches!(self.queue.front(), Some(Expect::Describe { .. })) {
             return self.refuse(message);
         }
-        self.queue.pop();
-        self.send_refusal(message)?;
-        self.queue.discard_extended_block();
+        let Some(Expect::Describe { sql, .. }) = self.queue.pop() else {
+            return Err(PgError::UpstreamProtocol("the reply queue moved".into()));
+        };
+        let its_execute = match self.queue.front() {
+            Some(Expect::Execute {
+                sql: next, started, ..
+            }) if *next == sql => Some(*started),
+            _ => None,
+        };
+        self.send_refusal(message, &sql, its_execute)?;
+        self.queue.discard_extended_block(its_execute.is_some());
         Ok(())
     }
 
-    /// The refusal of the current statement, audited and on its way to the client.
-    fn send_refusal(&mut self, message: String) -> Result<(), PgError> {
+    /// The refusal of statement `sql`, audited and on its way to the client.
+    fn send_refusal(
+        &mut self,
+        message: String,
+        sql: &str,
+        started: Option<Instant>,
+    ) -> Result<(), PgError> {
         let error = refusal(message);
-        let sql = self.current_sql();
-        self.audit_refusal(&sql, self.current_started(), &error)?;
+        self.audit_refusal(sql, started, &error)?;
         error.encode(&mut self.out)?;
         self.plan = None;
+        Ok(())
+    }
+
+    /// Records what the queue dropped while discarding: a refusal of the client
+    /// pump's that never went out (its block had already failed), and a statement the
+    /// server ran while its replies were withheld.
+    fn audit_dropped(&mut self) -> Result<(), PgError> {
+        for e in self.queue.take_unaudited() {
+            match e {
+                Expect::Refuse {
+                    error,
+                    sql,
+                    started,
+                }
+                | Expect::RefuseQuery {
+                    error,
+                    sql,
+                    started,
+                } => self.audit_refusal(&sql, Some(started), &error)?,
+                Expect::Execute { sql, started, .. } | Expect::Query { sql, started, .. } => {
+                    self.record(&sql, Some(started), Outcome::Refused { reason: WITHHELD })?
+                }
+                _ => {}
+            }
+        }
         Ok(())
     }
 
