@@ -284,3 +284,46 @@ fn password_guessing_is_refused_after_the_limit_for_that_user_from_that_address_
     }
     assert!(gw.try_login("qa", &db, None).0);
 }
+
+#[test]
+fn password_spraying_is_refused_for_every_name_from_that_address() {
+    let server = pg::server();
+    let db = server.fresh_database("gw_login_spraying");
+    let gw = Gateway::start_with(server, "login_failure_address_limit = 4", "");
+    let psql = |consumer: &str, password: Option<&str>| gw.try_login(consumer, &db, password);
+    // One guess at each of four names: none reaches the per-name limit (10).
+    for name in ["qa", "analyst", "vendor_collections", "nobody"] {
+        let (ok, stderr) = psql(name, Some("Spring2026!"));
+        assert!(
+            !ok && stderr.contains("password authentication failed"),
+            "{stderr}"
+        );
+    }
+    // Now every name from this address is refused, the right password too, with no
+    // exchange; a successful login before would not have cleared the count either.
+    for (name, password) in [("qa", None), ("offshore_hq", None), ("someone", Some("x"))] {
+        let (ok, stderr) = psql(name, password);
+        assert!(!ok, "{name} refused");
+        assert!(
+            stderr.contains("too many failed logins from this address")
+                && stderr.contains("login_failure_address_limit")
+                && stderr.contains("try again in"),
+            "{stderr}"
+        );
+    }
+    let path = gw.dir.path().join("audit.jsonl");
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.matches("login_failure_address_limit").count() >= 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        text.matches("login_failure_address_limit").count(),
+        3,
+        "each refusal is audited: {text}"
+    );
+    assert!(!text.contains("Spring2026!"), "no password in the trail");
+}

@@ -495,6 +495,7 @@ fn the_postgres_limits_have_defaults_and_zero_is_refused() {
     assert_eq!(settings.max_sessions, 1024);
     assert_eq!(settings.login_failure_limit, 10);
     assert_eq!(settings.login_failure_window.as_secs(), 300);
+    assert_eq!(settings.login_failure_address_limit, 50);
     assert_eq!(settings.upstream.connect_timeout.as_secs(), 10);
     let set = loads(
         &dir,

@@ -14,6 +14,8 @@
 //! max_sessions = 1024                # default 1024: connections beyond are refused (53300)
 //! login_failure_limit = 10           # default 10 (0: off): failed logins of one user from
 //! login_failure_window_secs = 300    #   one address within 300 s, then refused for 300 s
+//! login_failure_address_limit = 50   # default 50 (0: off): failed logins from one address,
+//!                                    #   any names, within the window: every name refused
 //!
 //! [postgres.tls]                     # optional: TLS on the listener
 //! cert_file = "certs/tuomin.crt"     # PEM chain, relative to the policy file
@@ -63,6 +65,8 @@ pub struct PostgresDef {
     pub login_failure_limit: u32,
     #[serde(default = "default_login_failure_window")]
     pub login_failure_window_secs: u64,
+    #[serde(default = "default_login_failure_address_limit")]
+    pub login_failure_address_limit: u32,
     pub tls: Option<ListenerTlsDef>,
     pub upstream: UpstreamDef,
 }
@@ -95,6 +99,13 @@ fn default_login_failure_limit() -> u32 {
 
 fn default_login_failure_window() -> u64 {
     300
+}
+
+/// Failed logins from one address, whatever the user names (password spraying),
+/// before every name from it is refused for a while: far above what the people behind
+/// one address mistype in a window, far below a useful spraying run.
+fn default_login_failure_address_limit() -> u32 {
+    50
 }
 
 fn default_connect_timeout() -> u64 {
@@ -183,6 +194,10 @@ pub struct PostgresSettings {
     /// other) after which that pair is refused until the window has passed; 0: never.
     pub login_failure_limit: u32,
     pub login_failure_window: Duration,
+    /// Failed logins from one address, any user names (within the window of each
+    /// other), after which every name from it is refused until the window has passed;
+    /// 0: never.
+    pub login_failure_address_limit: u32,
     pub tls: Option<ListenerTls>,
     pub upstream: Upstream,
     /// Consumer name → SCRAM verifier.
@@ -288,6 +303,7 @@ pub(super) fn compile(file: &PolicyFile, p: &mut Problems) -> Option<PostgresSet
         max_sessions: def.max_sessions,
         login_failure_limit: def.login_failure_limit,
         login_failure_window: Duration::from_secs(def.login_failure_window_secs),
+        login_failure_address_limit: def.login_failure_address_limit,
         tls,
         upstream: Upstream {
             host: up.host.clone(),

@@ -12,6 +12,6 @@ pub mod failures;
 pub mod scram_server;
 pub mod verifier;
 
-pub use failures::LoginFailures;
+pub use failures::{LoginFailures, Refused};
 pub use scram_server::{ScramChallenge, ScramError, ScramServer};
 pub use verifier::ScramVerifier;

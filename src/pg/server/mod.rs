@@ -117,6 +117,7 @@ impl ServerCtx {
         Ok(ServerCtx {
             login_failures: LoginFailures::new(
                 settings.login_failure_limit,
+                settings.login_failure_address_limit,
                 settings.login_failure_window,
             ),
             tls,

@@ -10,7 +10,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::{Authenticated, Checked, StepError};
 use crate::pg::auth::scram_server::{Binding, MECHANISM, MECHANISM_PLUS};
-use crate::pg::auth::{ScramError, ScramServer};
+use crate::pg::auth::{Refused, ScramError, ScramServer};
 use crate::pg::codec::FrontendTag;
 use crate::pg::codec::backend::Authentication;
 use crate::pg::codec::frontend::{AuthExpectation, AuthResponse, AuthResponseKind};
@@ -53,21 +53,29 @@ async fn response(
 
 impl Checked {
     /// Runs the SCRAM exchange for a client at `ip` — unless this user name from that
-    /// address failed too often lately ([`crate::pg::auth::LoginFailures`]): then it is
-    /// refused before any exchange. The outcome is counted.
+    /// address, or that address whatever the names, failed too often lately
+    /// ([`crate::pg::auth::LoginFailures`]): then it is refused before any exchange.
+    /// The outcome is counted.
     pub async fn authenticate(
         self,
         ctx: &ServerCtx,
         ip: IpAddr,
     ) -> Result<Authenticated, StepError> {
         let mut reader = self.reader;
-        if let Some(wait) = ctx.login_failures.refused_for(ip, &self.user) {
-            let e = PgError::Auth(format!(
-                "too many failed logins for user \"{}\" from this address \
-                 (login_failure_limit); try again in {} s",
-                self.user,
-                wait.as_secs() + 1
-            ));
+        if let Some(refused) = ctx.login_failures.refused_for(ip, &self.user) {
+            let e = PgError::Auth(match refused {
+                Refused::User(wait) => format!(
+                    "too many failed logins for user \"{}\" from this address \
+                     (login_failure_limit); try again in {} s",
+                    self.user,
+                    wait.as_secs() + 1
+                ),
+                Refused::Address(wait) => format!(
+                    "too many failed logins from this address, whatever the user name \
+                     (login_failure_address_limit); try again in {} s",
+                    wait.as_secs() + 1
+                ),
+            });
             return Err((e, Some(reader.into_parts().0)));
         }
         let outcome = exchange(&mut reader, ctx, &self.user).await;
