@@ -311,19 +311,24 @@ fn password_spraying_is_refused_for_every_name_from_that_address() {
             "{stderr}"
         );
     }
-    let path = gw.dir.path().join("audit.jsonl");
-    let mut text = String::new();
-    for _ in 0..50 {
-        text = std::fs::read_to_string(&path).unwrap_or_default();
-        if text.matches("login_failure_address_limit").count() >= 3 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let sprayed = |records: &[serde_json::Value]| {
+        records
+            .iter()
+            .filter(|r| {
+                r["reason"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("login_failure_address_limit"))
+            })
+            .count()
+    };
+    let records = gw.audit_records_until(|r| sprayed(r) >= 3);
     assert_eq!(
-        text.matches("login_failure_address_limit").count(),
+        sprayed(&records),
         3,
-        "each refusal is audited: {text}"
+        "each refusal is audited: {records:#?}"
     );
-    assert!(!text.contains("Spring2026!"), "no password in the trail");
+    assert!(
+        !gw.audit_text().contains("Spring2026!"),
+        "no password in the trail"
+    );
 }

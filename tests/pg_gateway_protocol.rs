@@ -192,36 +192,22 @@ fn statements_dropped_inside_a_refused_block_are_still_audited() {
         String::from_utf8_lossy(&replies)
     );
 
-    let path = gw.dir.path().join("audit.jsonl");
     let wanted = [
         "select mobile",
         "select customer_id",
         "seventy_seven",
         "delete from cards",
     ];
-    let mut records: Vec<serde_json::Value> = Vec::new();
-    for _ in 0..100 {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        records = text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
-        let fingerprints: Vec<String> = records
+    let fingerprint = |r: &serde_json::Value| r["fingerprint"].as_str().unwrap_or("").to_owned();
+    let records = gw.audit_records_until(|records| {
+        wanted
             .iter()
-            .map(|r| r["fingerprint"].as_str().unwrap_or("").to_owned())
-            .collect();
-        if wanted
-            .iter()
-            .all(|w| fingerprints.iter().any(|f| f.contains(w)))
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+            .all(|w| records.iter().any(|r| fingerprint(r).contains(w)))
+    });
     let record = |needle: &str| {
         let found: Vec<&serde_json::Value> = records
             .iter()
-            .filter(|r| r["fingerprint"].as_str().unwrap_or("").contains(needle))
+            .filter(|r| fingerprint(r).contains(needle))
             .collect();
         assert_eq!(found.len(), 1, "one record for {needle}: {records:#?}");
         found[0].clone()

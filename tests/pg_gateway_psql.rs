@@ -123,15 +123,10 @@ fn every_statement_leaves_one_audit_record_without_values() {
     qa.psql(&db, "select card_no from cards where card_id = 1");
     let _ = qa.psql_output(&db, &["-X", "-c", "select cvv from cards"]);
     let real = server.psql(&db, "select card_no from cards where card_id = 1");
-    let path = gw.dir.path().join("audit.jsonl");
-    let mut text = String::new();
-    for _ in 0..50 {
-        text = std::fs::read_to_string(&path).unwrap_or_default();
-        if text.contains("\"refused\"") && text.contains("\"masked\"") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let decided =
+        |records: &[serde_json::Value], d: &str| records.iter().any(|r| r["decision"] == d);
+    gw.audit_records_until(|r| decided(r, "refused") && decided(r, "masked"));
+    let text = gw.audit_text();
     assert!(text.contains("\"channel\":\"postgres\""), "{text}");
     assert!(
         text.contains("public.cards.card_no") && text.contains("fpe_card"),
@@ -157,20 +152,14 @@ fn refused_logins_and_replication_connections_leave_audit_records_without_the_pa
     // A name no consumer has, longer than any PostgreSQL identifier: cut in the record.
     let long = format!("intruder{}", "x".repeat(200));
     assert!(!gw.try_login(&long, &db, Some("x")).0);
-    let path = gw.dir.path().join("audit.jsonl");
-    let mut records = Vec::new();
-    for _ in 0..50 {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        records = text
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON record"))
+    let logins = |records: &[serde_json::Value]| {
+        records
+            .iter()
             .filter(|r| r["fingerprint"] == "login")
-            .collect();
-        if records.len() == 2 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let records = logins(&gw.audit_records_until(|r| logins(r).len() == 2));
     assert_eq!(records.len(), 2, "{records:?}");
     let (qa, intruder) = (&records[0], &records[1]);
     assert_eq!(qa["consumer"], "qa");
@@ -193,8 +182,10 @@ fn refused_logins_and_replication_connections_leave_audit_records_without_the_pa
     assert!(long.starts_with(name));
     assert_eq!(intruder["scenario"], "unknown");
     assert!(!intruder["reason"].as_str().unwrap().contains(&long));
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(!text.contains("a-wrong-guess"), "no password in the trail");
+    assert!(
+        !gw.audit_text().contains("a-wrong-guess"),
+        "no password in the trail"
+    );
 
     // A replication connection (a way to copy the whole database) is refused at its
     // startup, and recorded too.
@@ -212,24 +203,17 @@ fn refused_logins_and_replication_connections_leave_audit_records_without_the_pa
         errors[0].contains("replication connections are refused"),
         "{errors:?}"
     );
-    let mut replication = None;
-    for _ in 0..50 {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        replication = text
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON record"))
-            .find(|r| {
-                r["fingerprint"] == "login"
-                    && r["reason"]
-                        .as_str()
-                        .is_some_and(|m| m.contains("replication"))
-            });
-        if replication.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let replication = replication.expect("the refused replication connection is audited");
+    let is_replication = |r: &serde_json::Value| {
+        r["fingerprint"] == "login"
+            && r["reason"]
+                .as_str()
+                .is_some_and(|m| m.contains("replication"))
+    };
+    let replication = gw
+        .audit_records_until(|r| r.iter().any(is_replication))
+        .into_iter()
+        .find(is_replication)
+        .expect("the refused replication connection is audited");
     assert_eq!(replication["consumer"], "qa");
     assert_eq!(replication["decision"], "refused");
 }

@@ -127,6 +127,34 @@ impl Gateway {
         }
     }
 
+    /// The audit trail's text (`audit.jsonl` in the policy's folder; empty before the
+    /// first record).
+    pub fn audit_text(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("audit.jsonl")).unwrap_or_default()
+    }
+
+    /// The audit trail's records once `done` holds for them, or after five seconds
+    /// (the writer batches records in the background), whatever they are then. Every
+    /// line must be a JSON record.
+    pub fn audit_records_until(
+        &self,
+        done: impl Fn(&[serde_json::Value]) -> bool,
+    ) -> Vec<serde_json::Value> {
+        let mut records = Vec::new();
+        for _ in 0..50 {
+            records = self
+                .audit_text()
+                .lines()
+                .map(|l| serde_json::from_str(l).expect("a JSON audit record"))
+                .collect();
+            if done(&records) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        records
+    }
+
     /// psql logging in as `consumer` (with `password`, else its own) and running
     /// `select 1` on `db`: whether it succeeded, and what it printed on stderr.
     pub fn try_login(&self, consumer: &str, db: &str, password: Option<&str>) -> (bool, String) {
