@@ -243,7 +243,7 @@ fn curl_as_two_vendors_sees_two_views_and_no_c3() {
     let env = rt.block_on(demo_env(|t| t));
     let curl = |consumer: &str| {
         let out = std::process::Command::new("curl")
-            .args(["-s", "-H"])
+            .args(["-s", "--max-time", "60", "-H"])
             .arg(format!("x-api-key: {}", env.key(consumer)))
             .arg(env.url("/api/customers/1/cards"))
             .output()

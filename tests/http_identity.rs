@@ -257,7 +257,7 @@ async fn curl_authenticates_with_a_client_certificate_over_http_1_1() {
     std::fs::write(dir.join("a.key"), &pki.vendor_a.1).unwrap();
     let port = env.running.http_addr.unwrap().port();
     let out = std::process::Command::new("curl")
-        .args(["-s", "--http1.1", "--cacert"])
+        .args(["-s", "--max-time", "60", "--http1.1", "--cacert"])
         .arg(dir.join("ca.pem"))
         .arg("--cert")
         .arg(dir.join("a.pem"))

@@ -19,28 +19,11 @@ fn client(name: &str) -> PathBuf {
 
 /// Runs a client program with a generous bound (a hung client fails, not hangs).
 fn run(cmd: &mut Command, what: &str) -> String {
-    let mut child = cmd
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{what} did not finish within 120 s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
     let Output {
         status,
         stdout,
         stderr,
-    } = child.wait_with_output().expect("output");
+    } = common::output_within_limit(cmd);
     let stdout = String::from_utf8_lossy(&stdout).into_owned();
     assert!(
         status.success(),

@@ -288,10 +288,11 @@ except psycopg.errors.InsufficientPrivilege as e:
     print("REFUSED", e.sqlstate)
 print("\n".join(out))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script, &gw.conninfo("qa", &db)])
-        .output()
-        .expect("run python3");
+    let out = common::output_within_limit(std::process::Command::new("python3").args([
+        "-c",
+        script,
+        &gw.conninfo("qa", &db),
+    ]));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -69,21 +69,21 @@ fn is_root() -> bool {
 }
 
 fn psql_tls(gw: &Gateway, db: &str, ssl: &str) -> std::process::Output {
-    Command::new("psql")
-        .arg(format!(
-            "host=localhost port={} user=qa dbname={db} {ssl}",
-            gw.port
-        ))
-        .args([
-            "-X",
-            "-A",
-            "-t",
-            "-c",
-            "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
-        ])
-        .env("PGPASSWORD", "qa-secret-1")
-        .output()
-        .expect("psql")
+    common::output_within_limit(
+        Command::new("psql")
+            .arg(format!(
+                "host=localhost port={} user=qa dbname={db} {ssl}",
+                gw.port
+            ))
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-c",
+                "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+            ])
+            .env("PGPASSWORD", "qa-secret-1"),
+    )
 }
 
 #[test]

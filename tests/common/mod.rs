@@ -66,6 +66,55 @@ pub fn http_client() -> reqwest::Client {
         .expect("client")
 }
 
+/// How long a client program a test runs (psql, curl, Python, Java) may take before
+/// it is taken for stalled.
+pub const PROGRAM_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Runs `cmd` (stdin closed) to its end and returns what it printed, reading both pipes
+/// as it goes; panics, naming the program, when it has not ended within
+/// [`PROGRAM_LIMIT`] (it is killed). A client stalled against a gateway then fails its
+/// test instead of holding the whole suite.
+pub fn output_within_limit(cmd: &mut std::process::Command) -> std::process::Output {
+    use std::io::Read;
+    use std::process::Stdio;
+    let what = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    }
+    let stdout = drain(child.stdout.take().expect("stdout"));
+    let stderr = drain(child.stderr.take().expect("stderr"));
+    let deadline = std::time::Instant::now() + PROGRAM_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{what} did not finish within {} s: killed",
+                PROGRAM_LIMIT.as_secs()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
 /// The repository's root directory.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -72,7 +72,7 @@ impl PgServer {
         if let Some(password) = &self.password {
             cmd.env("PGPASSWORD", password);
         }
-        cmd.output().expect("run psql")
+        super::output_within_limit(&mut cmd)
     }
 
     /// A new, empty database, unique to this test process.
