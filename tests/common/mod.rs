@@ -26,6 +26,7 @@ master_key_env = "TUOMIN_TEST_KEY_NEVER_SET"
 
 impl PolicyDir {
     pub fn new() -> Self {
+        watchdog();
         let dir = tempfile::tempdir().expect("temp dir");
         MasterKey::from_bytes(KeyId(1), [42; 32])
             .write_new_file(&dir.path().join("test.key"))
@@ -64,6 +65,30 @@ pub fn http_client() -> reqwest::Client {
         .timeout(std::time::Duration::from_secs(20))
         .build()
         .expect("client")
+}
+
+/// How long one test binary may run before it is taken for stalled (the longest take a
+/// minute or two).
+pub const BINARY_LIMIT: std::time::Duration = std::time::Duration::from_secs(20 * 60);
+
+/// Starts, once per test binary, a watchdog that ends the process with exit code 1 once
+/// it has run for [`BINARY_LIMIT`]: a stalled test then fails its binary — the harness's
+/// "has been running for over 60 seconds" line names it — instead of holding the whole
+/// suite until CI's own limit. Started by [`PolicyDir::new`] and [`pg::server`], which
+/// nearly every test reaches.
+pub fn watchdog() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        std::thread::spawn(|| {
+            std::thread::sleep(BINARY_LIMIT);
+            eprintln!(
+                "this test binary has run for {} min: a test is stalled (see the tests \
+                 \"running for over 60 seconds\" above); ending it",
+                BINARY_LIMIT.as_secs() / 60
+            );
+            std::process::exit(1);
+        });
+    });
 }
 
 /// How long a client program a test runs (psql, curl, Python, Java) may take before

@@ -113,6 +113,7 @@ impl PgServer {
 
 /// The test server: `TUOMIN_TEST_PG_URL`, or one throwaway cluster per test process.
 pub fn server() -> &'static PgServer {
+    super::watchdog();
     static SERVER: OnceLock<PgServer> = OnceLock::new();
     SERVER.get_or_init(|| match std::env::var("TUOMIN_TEST_PG_URL") {
         Ok(url) => parse_url(&url),
