@@ -203,12 +203,8 @@ async fn a_client_that_vanishes_without_terminate_ends_its_session_and_its_upstr
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_is_503_while_the_postgres_upstream_is_unreachable_and_200_once_it_answers() {
-    // A port nobody listens on: taken, then released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nobody listens on, held so that nobody else takes it meanwhile.
+    let (held, port) = common::refusing_port();
     let upstream = PgServer {
         host: "127.0.0.1".into(),
         port,
@@ -243,9 +239,7 @@ async fn readyz_is_503_while_the_postgres_upstream_is_unreachable_and_200_once_i
     );
 
     // The upstream comes back: the next check makes the gateway ready.
-    let _listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .expect("the upstream's port again");
+    let _listener = held.listen(16).expect("the upstream's port listening");
     let body = readyz_until(admin, 200).await;
     assert!(body.contains("\"ready\""), "{body}");
     running.shutdown().await;

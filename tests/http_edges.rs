@@ -134,11 +134,7 @@ async fn an_upstream_slower_than_its_timeout_is_answered_504() {
 /// told where the upstream is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_upstream_is_answered_502_without_its_address() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, port) = common::refusing_port();
     let env = custom_env(
         &policy(&format!("upstream = \"http://127.0.0.1:{port}\""), ""),
         &["vendor"],

@@ -185,11 +185,7 @@ fn a_catalog_query_the_upstream_never_answers_ends_the_session_with_a_clear_erro
 
 #[test]
 fn an_upstream_that_refuses_connections_is_an_error_that_does_not_say_where_it_is() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, port) = common::refusing_port();
     let gw = Gateway::start_with(&PgServer::local(port), "", "");
     let refusal = login(&gw, "bank").expect_err("no upstream");
     assert!(refusal.contains("C08006"), "{refusal}");

@@ -67,6 +67,19 @@ pub fn http_client() -> reqwest::Client {
         .expect("client")
 }
 
+/// A loopback port held by a socket that is bound but does not listen: connections to
+/// it are refused, and no other socket can take it while the returned socket lives (a
+/// port merely bound and released could be handed to another test's listener before the
+/// test is done with it). `listen` on the socket later makes the port answer.
+pub fn refusing_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("a loopback port");
+    let port = socket.local_addr().expect("its address").port();
+    (socket, port)
+}
+
 /// How long one test binary may run before it is taken for stalled (the longest take a
 /// minute or two).
 pub const BINARY_LIMIT: std::time::Duration = std::time::Duration::from_secs(20 * 60);
