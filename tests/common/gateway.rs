@@ -182,10 +182,12 @@ impl Gateway {
 
     /// A tokio-postgres client for `consumer` on `db` (its connection task spawned).
     pub async fn tokio_client(&self, consumer: &str, db: &str) -> tokio_postgres::Client {
-        let (client, conn) =
-            tokio_postgres::connect(&self.conninfo(consumer, db), tokio_postgres::NoTls)
-                .await
-                .expect("connect through the gateway");
+        let conninfo = self.conninfo(consumer, db);
+        let login = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls);
+        let (client, conn) = tokio::time::timeout(std::time::Duration::from_secs(30), login)
+            .await
+            .expect("the login through the gateway did not finish within 30 s")
+            .expect("connect through the gateway");
         tokio::spawn(conn);
         client
     }
