@@ -319,11 +319,7 @@ mod tests {
     use crate::pg::codec::{Severity, SqlState};
 
     fn refuse() -> Expect {
-        Expect::Refuse {
-            error: ErrorResponse::new(Severity::Error, SqlState::INSUFFICIENT_PRIVILEGE, "no"),
-            sql: "x".into(),
-            started: Instant::now(),
-        }
+        refuse_of("x")
     }
 
     fn ended_at(ended: Ended) -> Option<Expect> {
@@ -406,11 +402,7 @@ mod tests {
     }
 
     fn execute() -> Expect {
-        Expect::Execute {
-            sql: "e".into(),
-            analysis: None,
-            started: Instant::now(),
-        }
+        execute_of("e")
     }
 
     /// Feeds a server's replies (tags) to a discarding queue; `Z` calls `ready`.

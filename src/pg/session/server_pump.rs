@@ -275,9 +275,7 @@ impl ServerPump {
         }
         if self.queue.discarding() {
             self.queue.track(tag);
-            if self.queue.has_unaudited() {
-                self.audit_dropped()?;
-            }
+            self.audit_dropped()?;
             if tag == b'S' {
                 self.forward(&frame);
             }
@@ -367,10 +365,7 @@ impl ServerPump {
             Ended::Swallowed | Ended::Block(Some(Expect::Sync { hidden: true })) => {}
             Ended::Block(_) => self.forward(frame),
         }
-        if self.queue.has_unaudited() {
-            self.audit_dropped()?;
-        }
-        Ok(())
+        self.audit_dropped()
     }
 
     fn masked_consumer(&self) -> bool {
@@ -423,12 +418,11 @@ impl ServerPump {
     /// is now at the front; when that entry is the described statement's Execute, the
     /// refusal is recorded with its latency, and stands for it.
     fn refuse_description(&mut self, message: String) -> Result<(), PgError> {
-        if !matches!(self.queue.front(), Some(Expect::Describe { .. })) {
-            return self.refuse(message);
-        }
-        let Some(Expect::Describe { sql, .. }) = self.queue.pop() else {
-            return Err(PgError::UpstreamProtocol("the reply queue moved".into()));
+        let sql = match self.queue.front() {
+            Some(Expect::Describe { sql, .. }) => sql.clone(),
+            _ => return self.refuse(message),
         };
+        self.queue.pop();
         let its_execute = match self.queue.front() {
             Some(Expect::Execute {
                 sql: next, started, ..
@@ -458,6 +452,9 @@ impl ServerPump {
     /// pump's that never went out (its block had already failed), and a statement the
     /// server ran while its replies were withheld.
     fn audit_dropped(&mut self) -> Result<(), PgError> {
+        if !self.queue.has_unaudited() {
+            return Ok(());
+        }
         for e in self.queue.take_unaudited() {
             match e {
                 Expect::Refuse {
