@@ -86,6 +86,21 @@ fn connections_past_max_sessions_are_told_53300_until_one_ends() {
         errors.len() == 1 && errors[0].contains("C53300"),
         "{errors:?}"
     );
+    // Both refusals are in the audit trail, under the name each gave.
+    let full = |records: &[serde_json::Value]| {
+        records
+            .iter()
+            .filter(|r| {
+                r["decision"] == "refused"
+                    && r["consumer"] == "qa"
+                    && r["reason"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("max_sessions"))
+            })
+            .count()
+    };
+    let records = gw.audit_records_until(|r| full(r) >= 2);
+    assert_eq!(full(&records), 2, "each refusal is audited: {records:#?}");
     // The sessions served go on; when one ends, its place is free again.
     answers(&mut second);
     drop(first);

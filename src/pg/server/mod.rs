@@ -289,13 +289,17 @@ async fn connection(
             Negotiation::Startup(n) => n,
             Negotiation::Cancelled => return Ok(None),
         };
+        // A login refused by the gateway's rules (TLS required, replication, fixed
+        // settings), at authentication or for want of room (`max_sessions`) is
+        // audited, under the name it gave.
+        let identity = negotiated.identity();
         if full {
             let e = PgError::TooManySessions(ctx.settings.max_sessions);
+            if let Some((user, database)) = &identity {
+                audit_refused_login(&ctx, addr, user, database, &e);
+            }
             return Err((e, Some(negotiated.into_stream())));
         }
-        // A login refused by the gateway's rules (TLS required, replication, fixed
-        // settings) or at authentication is audited, under the name it gave.
-        let identity = negotiated.identity();
         let outcome = async {
             negotiated
                 .check(&ctx)
