@@ -243,10 +243,10 @@ pub fn keyed_hash(key: (u64, u64), input: &[u8]) -> u128 {
     h.finish128().as_u128()
 }
 
-/// The map's hasher: the key is already a keyed 128-bit hash, so its low bits are used
-/// as they are.
+/// The map's hasher: the key is already a keyed hash, so its low bits are used as they
+/// are (also the row memo's, `pg::rows::row_memo`).
 #[derive(Default)]
-struct HashedKey(u64);
+pub(crate) struct HashedKey(u64);
 
 impl Hasher for HashedKey {
     fn finish(&self) -> u64 {
@@ -264,6 +264,10 @@ impl Hasher for HashedKey {
 
     fn write_u128(&mut self, i: u128) {
         self.0 = i as u64;
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
     }
 }
 
