@@ -97,9 +97,11 @@ impl State {
         Some(Record { counted, row, end })
     }
 
+    /// Empties the memo, giving its buffer back (so what is not counted stays at most
+    /// the buffer's length again).
     fn clear(&mut self) {
         self.index.clear();
-        self.records.clear();
+        self.records = Vec::new();
         self.next = 0;
         self.bytes = 0;
     }
@@ -160,7 +162,8 @@ impl RowMemo {
         }
         let at = state.records.len();
         // Offsets are 32-bit; the process budget keeps the buffer far below that.
-        let Ok(offset) = u32::try_from(at + HEADER + row.len()).map(|_| at as u32) else {
+        let (Ok(offset), Ok(_)) = (u32::try_from(at), u32::try_from(at + HEADER + row.len()))
+        else {
             return;
         };
         if self.held.fetch_add(size, Ordering::Relaxed) + size > MAX_BYTES {
@@ -307,5 +310,41 @@ mod tests {
         assert!(out.is_empty(), "nothing appended");
         assert_eq!(memo.recall(high | low, &mut out), Some(1));
         assert_eq!(&out[..], b"masked");
+    }
+
+    proptest::proptest! {
+        /// Whatever the order rows are remembered and read again in (runs of
+        /// consecutive rows, as ranges read them, from anywhere), a recall gives
+        /// exactly what was remembered for that row, or nothing when it was not.
+        #[test]
+        fn a_recall_gives_what_was_remembered_for_that_row(
+            runs in proptest::collection::vec((0u8..40, 1u8..15), 1..60),
+        ) {
+            let memo = RowMemo::default();
+            let mut model = std::collections::HashMap::new();
+            let reads = runs
+                .into_iter()
+                .flat_map(|(start, len)| (0..len).map(move |i| (start + i) % 40));
+            for id in reads {
+                let frame = [b'D', id];
+                let hash = memo.hash(&frame);
+                let mut out = BytesMut::new();
+                match memo.recall(hash, &mut out) {
+                    Some(counted) => {
+                        proptest::prop_assert_eq!(
+                            model.get(&id),
+                            Some(&(counted, out.to_vec()))
+                        );
+                    }
+                    None => {
+                        proptest::prop_assert!(!model.contains_key(&id), "row {} was remembered", id);
+                        proptest::prop_assert!(out.is_empty());
+                        let masked = vec![b'M'; usize::from(id % 7) + 1];
+                        memo.remember(hash, &masked, u64::from(id));
+                        model.insert(id, (u64::from(id), masked));
+                    }
+                }
+            }
+        }
     }
 }
