@@ -53,6 +53,11 @@ const HEADER: usize = 28;
 /// Bytes held by every row memo of the process.
 static HELD: AtomicUsize = AtomicUsize::new(0);
 
+/// Bytes held now by every row memo of the process (for the metrics).
+pub fn held_bytes() -> usize {
+    HELD.load(Ordering::Relaxed)
+}
+
 /// One plan's memo.
 pub struct RowMemo {
     key: (u64, u64),
