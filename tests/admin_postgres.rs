@@ -126,6 +126,50 @@ async fn metrics_count_postgres_sessions_statements_and_values_by_transform() {
         assert!(!text.contains(&real), "a value reached /metrics");
     }
 
+    // Cancel requests by outcome: none yet; the session's own key is forwarded; a
+    // key no session has (a guess) is ignored and counted apart.
+    for outcome in ["forwarded", "unknown", "failed"] {
+        let series = format!("tuomin_pg_cancel_requests_total{{outcome=\"{outcome}\"}}");
+        assert_eq!(sample(&text, &series), Some(0.0), "{series}:\n{text}");
+    }
+    qa.cancel_token()
+        .cancel_query(NoTls)
+        .await
+        .expect("cancel request sent");
+    let mut guess = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect for a cancel request");
+    let mut request = Vec::new();
+    request.extend_from_slice(&16i32.to_be_bytes());
+    request.extend_from_slice(&80_877_102i32.to_be_bytes());
+    request.extend_from_slice(&7i32.to_be_bytes());
+    request.extend_from_slice(&[1, 2, 3, 4]);
+    tokio::io::AsyncWriteExt::write_all(&mut guess, &request)
+        .await
+        .expect("cancel request written");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::io::AsyncReadExt::read_to_end(&mut guess, &mut rest),
+    )
+    .await;
+    assert!(
+        matches!(closed, Ok(Ok(0))),
+        "the gateway closes after a cancel request, answering nothing: {closed:?}"
+    );
+    wait_exactly(
+        admin,
+        "tuomin_pg_cancel_requests_total{outcome=\"forwarded\"}",
+        1.0,
+    )
+    .await;
+    wait_exactly(
+        admin,
+        "tuomin_pg_cancel_requests_total{outcome=\"unknown\"}",
+        1.0,
+    )
+    .await;
+
     drop(qa);
     let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
     let deadline = Instant::now() + Duration::from_secs(5);

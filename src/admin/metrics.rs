@@ -66,6 +66,11 @@ struct ResultLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct VersionLabels {
     version: String,
 }
@@ -182,6 +187,7 @@ pub struct Metrics {
     reloads: Family<ResultLabels, Counter>,
     policy: Family<VersionLabels, Gauge>,
     cut_off: Counter,
+    cancels: Family<OutcomeLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -215,6 +221,7 @@ impl Metrics {
             reloads: Family::default(),
             policy: Family::default(),
             cut_off: Counter::default(),
+            cancels: Family::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -273,10 +280,20 @@ impl Metrics {
             "Open connections closed because their consumer was disabled or removed",
             metrics.cut_off.clone(),
         );
+        r.register(
+            "pg_cancel_requests",
+            "PostgreSQL cancel requests, by outcome (forwarded; unknown: no live session has the key; failed: the upstream could not be told)",
+            metrics.cancels.clone(),
+        );
         for result in ["ok", "failed"] {
             metrics
                 .reloads
                 .get_or_create_owned(&ResultLabels { result });
+        }
+        for outcome in ["forwarded", "unknown", "failed"] {
+            metrics
+                .cancels
+                .get_or_create_owned(&OutcomeLabels { outcome });
         }
         r.register_collector(Box::new(super::memo_collector::MemoCollector));
         if let Some(log) = audit {
@@ -389,6 +406,11 @@ impl Metrics {
     pub fn reload(&self, ok: bool) {
         let result = if ok { "ok" } else { "failed" };
         self.reloads.get_or_create(&ResultLabels { result }).inc();
+    }
+
+    /// A PostgreSQL cancel request and what came of it (`forwarded`, `unknown`, `failed`).
+    pub fn cancel_request(&self, outcome: &'static str) {
+        self.cancels.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
     /// Connections signalled to close at a cut-off.

@@ -1,7 +1,8 @@
 //! [`CancelRegistry`]: each session gets our own random (process id, secret) in its
 //! BackendKeyData; a CancelRequest with a registered pair is forwarded upstream with
-//! the upstream's own key. Unknown pairs are ignored, as PostgreSQL does. The key is
-//! removed when its [`CancelKey`] (held by the session) is dropped.
+//! the upstream's own key. Unknown pairs are ignored, as PostgreSQL does (and logged
+//! and counted by the caller: many from one address is someone guessing keys). The key
+//! is removed when its [`CancelKey`] (held by the session) is dropped.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -79,18 +80,47 @@ impl CancelRegistry {
         self.lock().is_empty()
     }
 
-    /// Forwards a cancel for our key (`process_id`, `secret`), if registered.
-    pub async fn cancel(&self, target: &UpstreamTarget, process_id: i32, secret: &[u8]) {
+    /// Forwards a cancel for our key (`process_id`, `secret`), if registered; what
+    /// came of it (the caller logs and counts it).
+    pub async fn cancel(
+        &self,
+        target: &UpstreamTarget,
+        process_id: i32,
+        secret: &[u8],
+    ) -> CancelOutcome {
         let Ok(secret) = <[u8; 4]>::try_from(secret) else {
-            return;
+            return CancelOutcome::Unknown;
         };
         let upstream = self.lock().get(&(process_id, secret)).cloned().flatten();
         let Some(key) = upstream else {
-            tracing::info!("cancel request with an unknown key ignored");
-            return;
+            return CancelOutcome::Unknown;
         };
-        if let Err(e) = target.cancel(key.process_id, key.secret_key).await {
-            tracing::warn!(error = %e, "forwarding a cancel request failed");
+        match target.cancel(key.process_id, key.secret_key).await {
+            Ok(()) => CancelOutcome::Forwarded,
+            Err(e) => CancelOutcome::Failed(e.to_string()),
+        }
+    }
+}
+
+/// What came of a CancelRequest.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// Its key is a live session's: sent upstream with the upstream's key.
+    Forwarded,
+    /// No live session has its key (the session ended, or the key was guessed):
+    /// ignored, as PostgreSQL does.
+    Unknown,
+    /// Its key is a live session's, but the upstream could not be told.
+    Failed(String),
+}
+
+impl CancelOutcome {
+    /// The metrics label.
+    pub fn label(&self) -> &'static str {
+        match self {
+            CancelOutcome::Forwarded => "forwarded",
+            CancelOutcome::Unknown => "unknown",
+            CancelOutcome::Failed(_) => "failed",
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::pg::codec::frontend::{ProtocolVersion, StartupPacket};
 use crate::pg::error::PgError;
 use crate::pg::net::{FramedReader, Stream};
 use crate::pg::server::ServerCtx;
+use crate::pg::server::cancel::CancelOutcome;
 
 /// What the startup phase came to.
 #[derive(Debug)]
@@ -62,9 +63,23 @@ impl Accepted {
                     ));
                 }
                 StartupPacket::Cancel(c) => {
-                    ctx.cancels
+                    let outcome = ctx
+                        .cancels
                         .cancel(&ctx.target, c.process_id, &c.secret_key)
                         .await;
+                    let client = self.addr.map(|a| a.to_string()).unwrap_or_default();
+                    match &outcome {
+                        CancelOutcome::Forwarded => {
+                            tracing::debug!(%client, "cancel request forwarded upstream");
+                        }
+                        CancelOutcome::Unknown => {
+                            tracing::info!(%client, "cancel request with an unknown key ignored");
+                        }
+                        CancelOutcome::Failed(error) => {
+                            tracing::warn!(%client, %error, "forwarding a cancel request failed");
+                        }
+                    }
+                    ctx.metrics.cancel_request(outcome.label());
                     return Ok(Negotiation::Cancelled);
                 }
                 StartupPacket::Startup(startup) => {
