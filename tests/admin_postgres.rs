@@ -126,6 +126,44 @@ async fn metrics_count_postgres_sessions_statements_and_values_by_transform() {
         assert!(!text.contains(&real), "a value reached /metrics");
     }
 
+    // Refused logins by reason: every reason shown from the start; a port probe
+    // (connect, close) is no refusal; a wrong password is one.
+    for reason in tuomin::pg::error::LOGIN_REFUSALS {
+        let series = format!("tuomin_pg_logins_refused_total{{reason=\"{reason}\"}}");
+        assert_eq!(sample(&text, &series), Some(0.0), "{series}:\n{text}");
+    }
+    drop(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("probe"),
+    );
+    let wrong = format!("host=127.0.0.1 port={port} user=qa password=not-it dbname={db}");
+    let refused = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio_postgres::connect(&wrong, NoTls),
+    )
+    .await
+    .expect("the refusal comes within 20 s");
+    assert!(refused.is_err(), "a wrong password is refused");
+    wait_exactly(
+        admin,
+        "tuomin_pg_logins_refused_total{reason=\"authentication\"}",
+        1.0,
+    )
+    .await;
+    let text = metrics(admin).await;
+    let refusals: f64 = tuomin::pg::error::LOGIN_REFUSALS
+        .iter()
+        .map(|reason| {
+            sample(
+                &text,
+                &format!("tuomin_pg_logins_refused_total{{reason=\"{reason}\"}}"),
+            )
+            .unwrap_or(0.0)
+        })
+        .sum();
+    assert_eq!(refusals, 1.0, "the probe is not counted:\n{text}");
+
     // Cancel requests by outcome: none yet; the session's own key is forwarded; a
     // key no session has (a guess) is ignored and counted apart.
     for outcome in ["forwarded", "unknown", "failed"] {

@@ -66,6 +66,11 @@ struct ResultLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
     outcome: &'static str,
 }
@@ -188,6 +193,7 @@ pub struct Metrics {
     policy: Family<VersionLabels, Gauge>,
     cut_off: Counter,
     cancels: Family<OutcomeLabels, Counter>,
+    logins_refused: Family<ReasonLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -222,6 +228,7 @@ impl Metrics {
             policy: Family::default(),
             cut_off: Counter::default(),
             cancels: Family::default(),
+            logins_refused: Family::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -289,6 +296,16 @@ impl Metrics {
             metrics
                 .reloads
                 .get_or_create_owned(&ResultLabels { result });
+        }
+        r.register(
+            "pg_logins_refused",
+            "PostgreSQL connections refused before a session began, by reason (authentication, startup, too_many_sessions, tls, client_protocol, upstream, gateway, timeout)",
+            metrics.logins_refused.clone(),
+        );
+        for reason in crate::pg::error::LOGIN_REFUSALS {
+            metrics
+                .logins_refused
+                .get_or_create_owned(&ReasonLabels { reason });
         }
         for outcome in ["forwarded", "unknown", "failed"] {
             metrics
@@ -411,6 +428,13 @@ impl Metrics {
     /// A PostgreSQL cancel request and what came of it (`forwarded`, `unknown`, `failed`).
     pub fn cancel_request(&self, outcome: &'static str) {
         self.cancels.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// A PostgreSQL login refused, for `reason` (one of [`crate::pg::error::LOGIN_REFUSALS`]).
+    pub fn login_refused(&self, reason: &'static str) {
+        self.logins_refused
+            .get_or_create(&ReasonLabels { reason })
+            .inc();
     }
 
     /// Connections signalled to close at a cut-off.

@@ -38,6 +38,21 @@ fn upstream_refusal(code: SqlState, message: &str) -> String {
     }
 }
 
+/// The login time limit (`login_timeout_secs`) passed: a refusal with no error of its own.
+pub const LOGIN_TIMED_OUT: &str = "timeout";
+
+/// Every label [`PgError::login_refusal`] gives, and [`LOGIN_TIMED_OUT`].
+pub const LOGIN_REFUSALS: [&str; 8] = [
+    "authentication",
+    "startup",
+    "too_many_sessions",
+    "tls",
+    "client_protocol",
+    "upstream",
+    "gateway",
+    LOGIN_TIMED_OUT,
+];
+
 /// An error of the PostgreSQL gateway.
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
@@ -111,6 +126,25 @@ impl PgError {
         }
     }
 
+    /// Why a login was refused, as the `tuomin_pg_logins_refused_total` metric labels
+    /// it (see [`LOGIN_REFUSALS`]).
+    pub fn login_refusal(&self) -> &'static str {
+        match self {
+            PgError::Auth(_) => "authentication",
+            PgError::StartupRefused(_) => "startup",
+            PgError::TooManySessions(_) => "too_many_sessions",
+            PgError::Tls(_) => "tls",
+            PgError::ClientFrame(_) | PgError::ClientProtocol(_) | PgError::Io(_) => {
+                "client_protocol"
+            }
+            PgError::Upstream(_)
+            | PgError::UpstreamRefused(..)
+            | PgError::UpstreamClosed
+            | PgError::UpstreamProtocol(_) => "upstream",
+            PgError::Encode(_) | PgError::Shutdown | PgError::Audit(_) => "gateway",
+        }
+    }
+
     /// The SQLSTATE the client is told.
     pub fn sqlstate(&self) -> SqlState {
         match self {
@@ -141,5 +175,38 @@ impl PgError {
     /// A client message that does not decode.
     pub fn decode(e: DecodeError) -> Self {
         PgError::ClientProtocol(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_login_refusal_label_is_one_the_metrics_show_from_the_start() {
+        let errors = [
+            PgError::ClientProtocol("x".into()),
+            PgError::Auth("x".into()),
+            PgError::StartupRefused("x".into()),
+            PgError::Upstream("x".into()),
+            PgError::UpstreamRefused(SqlState::CONNECTION_FAILURE, "x".into()),
+            PgError::UpstreamClosed,
+            PgError::UpstreamProtocol("x".into()),
+            PgError::Tls("x".into()),
+            PgError::Io(std::io::Error::other("x")),
+            PgError::Shutdown,
+            PgError::TooManySessions(1),
+            PgError::Audit("x".into()),
+        ];
+        let mut seen: Vec<&str> = errors.iter().map(PgError::login_refusal).collect();
+        for label in &seen {
+            assert!(LOGIN_REFUSALS.contains(label), "{label}");
+        }
+        seen.push(LOGIN_TIMED_OUT);
+        seen.sort_unstable();
+        seen.dedup();
+        let mut all = LOGIN_REFUSALS.to_vec();
+        all.sort_unstable();
+        assert_eq!(seen, all, "every label shown is one some refusal gives");
     }
 }

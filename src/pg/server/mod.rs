@@ -28,7 +28,7 @@ use crate::audit::{AuditLog, Channel};
 use crate::config::postgres::PostgresSettings;
 use crate::pg::auth::LoginFailures;
 use crate::pg::catalog::CatalogCache;
-use crate::pg::error::{Fault, PgError};
+use crate::pg::error::{Fault, LOGIN_TIMED_OUT, PgError};
 use crate::pg::net::Stream;
 use crate::pg::net::tls::{self, TlsConfigError};
 use crate::pg::session::{self, GateCache, PolicySource, SessionCtx};
@@ -247,6 +247,7 @@ async fn refused(e: PgError, stream: Option<Stream>, addr: SocketAddr, ctx: &Ser
     if e.fault() == Fault::Upstream {
         ctx.metrics.upstream_error(Channel::Postgres, "connect");
     }
+    ctx.metrics.login_refused(e.login_refusal());
     negotiate_refuse(e, stream).await;
 }
 
@@ -288,6 +289,10 @@ async fn connection(
         let negotiated = match accepted.negotiate(&ctx).await? {
             Negotiation::Startup(n) => n,
             Negotiation::Cancelled => return Ok(None),
+            Negotiation::Closed => {
+                tracing::debug!(client = %addr, "postgres client closed before its startup packet");
+                return Ok(None);
+            }
         };
         // A login refused by the gateway's rules (TLS required, replication, fixed
         // settings), at authentication or for want of room (`max_sessions`) is
@@ -329,6 +334,7 @@ async fn connection(
                 seconds = ctx.settings.login_timeout.as_secs(),
                 "postgres login timed out (login_timeout_secs): connection closed"
             );
+            ctx.metrics.login_refused(LOGIN_TIMED_OUT);
             return;
         }
     };

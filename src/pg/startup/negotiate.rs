@@ -19,6 +19,9 @@ pub enum Negotiation {
     Startup(Negotiated),
     /// A CancelRequest was handled; the connection ends.
     Cancelled,
+    /// The client closed before sending a startup packet (a port probe, a load
+    /// balancer's health check): nothing was refused.
+    Closed,
 }
 
 impl Accepted {
@@ -29,12 +32,7 @@ impl Accepted {
         loop {
             let frame = match reader.next_startup().await {
                 Ok(Some(f)) => f,
-                Ok(None) => {
-                    return Err((
-                        PgError::ClientProtocol("connection closed during startup".into()),
-                        Some(reader.into_parts().0),
-                    ));
-                }
+                Ok(None) => return Ok(Negotiation::Closed),
                 Err(e) => {
                     return Err((
                         PgError::ClientProtocol(e.to_string()),
