@@ -190,7 +190,15 @@ impl RowMemo {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         match self.state.lock() {
             Ok(g) => g,
-            Err(p) => p.into_inner(),
+            Err(poisoned) => {
+                // A panic while the memo was being changed: a record may be half
+                // written, so the memo starts again empty rather than read it.
+                let mut state = poisoned.into_inner();
+                self.held.fetch_sub(state.bytes, Ordering::Relaxed);
+                state.clear();
+                self.state.clear_poison();
+                state
+            }
         }
     }
 }
@@ -351,5 +359,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_memo_poisoned_by_a_panic_starts_again_empty() {
+        let held: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(0)));
+        let memo = RowMemo::counted_in(held);
+        let hash = memo.hash(b"D row");
+        memo.remember(hash, b"D masked", 1);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _state = memo.lock();
+            panic!("while the memo is held");
+        }));
+        assert!(panicked.is_err());
+        assert_eq!(memo.recall(hash, &mut BytesMut::new()), None, "emptied");
+        assert_eq!(held.load(Ordering::Relaxed), 0, "its bytes given back");
+        memo.remember(hash, b"D masked", 1);
+        assert_eq!(
+            memo.recall(hash, &mut BytesMut::new()),
+            Some(1),
+            "and used again"
+        );
     }
 }
