@@ -23,7 +23,7 @@ trap pg_bench_cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # The process listening on a port.
 pid_on() { ss -ltnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
-# pgbench (4 clients, DURATION seconds, default 5) through the proxy on a port; prints
+# pgbench (CLIENTS clients, default 4; DURATION seconds, default 5) through the proxy on a port; prints
 # "TPS CPU-µs USER-µs PROXY-SWITCHES MACHINE-SWITCHES IDLE-%", per transaction but the
 # last: the proxy process's CPU (user + system) and user time (/proc/<pid>/stat), its
 # threads' context switches, voluntary and involuntary (/proc/<pid>/task/*/status), the machine's
@@ -34,7 +34,7 @@ tps_and_cpu() {
   local -a before after
   pid=$(pid_on "$1")
   read -r -a before < <(proc_counters "$pid")
-  out=$(PGPASSWORD=bench-pass pgbench -n -c 4 -j 2 -T "${DURATION:-5}" -M "$4" -f "$WORK/$3.sql" \
+  out=$(PGPASSWORD=bench-pass pgbench -n -c "${CLIENTS:-4}" -j 2 -T "${DURATION:-5}" -M "$4" -f "$WORK/$3.sql" \
     -h 127.0.0.1 -p "$1" -U "$2" bench 2>&1)
   read -r -a after < <(proc_counters "$pid")
   tps=$(echo "$out" | awk '/^tps/ {printf "%d", $3; exit}')

@@ -14,7 +14,9 @@
 # The machine's speed drifts between sittings and within one (±20 % here), so each
 # cell runs ROUNDS times, the four targets of a query side by side in each round (in
 # reverse order every other round), and the table gives the median TPS of each cell
-# and the median of each round's ratios; every round's (d)/(b) is listed under it.
+# and the median of each round's ratios; every round's (d)/(b) is listed under it. A
+# second table gives the CPU per transaction of pgbouncer and of the masking tuomin in
+# each round (/proc): tuomin's shows which of its two modes a round fell into.
 #
 #   bash benches/pg_load.sh            # ROUNDS=3 DURATION=6 CLIENTS=4 CUSTOMERS=20000 by default
 set -euo pipefail
@@ -35,16 +37,23 @@ tps() { # port user script mode
 
 declare -A PORT=([a]=$PGPORT [b]=$BOUNCER_PORT [c]=$PASS_PORT [d]=$MASK_PORT)
 declare -A USER_OF=([a]=postgres [b]=postgres [c]=passthrough [d]=qa)
-declare -A R
+declare -A R CPU
 for round in $(seq "$ROUNDS"); do
   order="a b c d"
   [ $((round % 2)) = 0 ] && order="d c b a"
   for script in point range; do
     for mode in simple extended; do
       for t in $order; do
-        R[$t,$script,$mode,$round]=$(tps "${PORT[$t]}" "${USER_OF[$t]}" "$script" "$mode")
+        if [ "$t" = a ]; then
+          R[$t,$script,$mode,$round]=$(tps "${PORT[$t]}" "${USER_OF[$t]}" "$script" "$mode")
+        else
+          # A proxy's CPU per transaction (/proc) beside its TPS: it shows which of
+          # its two modes a round fell into (benches/pg.md, "The rounds fall into two modes").
+          read -r "R[$t,$script,$mode,$round]" "CPU[$t,$script,$mode,$round]" _ < <(
+            tps_and_cpu "${PORT[$t]}" "${USER_OF[$t]}" "$script" "$mode")
+        fi
       done
-      echo "== round $round $script / $mode: a=${R[a,$script,$mode,$round]} b=${R[b,$script,$mode,$round]} c=${R[c,$script,$mode,$round]} d=${R[d,$script,$mode,$round]}"
+      echo "== round $round $script / $mode: a=${R[a,$script,$mode,$round]} b=${R[b,$script,$mode,$round]} c=${R[c,$script,$mode,$round]} d=${R[d,$script,$mode,$round]} (CPU µs per transaction: b=${CPU[b,$script,$mode,$round]} d=${CPU[d,$script,$mode,$round]})"
     done
   done
 done
@@ -84,6 +93,23 @@ ratio() { python3 -c "print(float(\"$1\" or 0) / float(\"$2\" or 1))"; }
       rounds=$(for x in "${db[@]}"; do fmt2 "$x"; done | paste -sd' ' | sed 's/ / · /g')
       name=$([ "$script" = point ] && echo "point select" || echo "100-row range")
       echo "| $name | $mode | ${M[a]} | ${M[b]} | ${M[c]} | ${M[d]} | $(fmt2 "$(median "${db[@]}")") | $(fmt2 "$(median "${cb[@]}")") | $(fmt2 "$(median "${da[@]}")") | $rounds |"
+    done
+  done
+  echo
+  echo "CPU µs per transaction of the proxy (user + system, /proc), by round: a round's"
+  echo "ratio moves with the mode tuomin's CPU shows (benches/pg.md, \"The rounds fall into"
+  echo "two modes\")."
+  echo
+  echo "| query | protocol | (b) pgbouncer | (d) tuomin FF1×3 |"
+  echo "|---|---|---|---|"
+  for script in point range; do
+    for mode in simple extended; do
+      name=$([ "$script" = point ] && echo "point select" || echo "100-row range")
+      b=(); d=()
+      for r in $(seq "$ROUNDS"); do
+        b+=("${CPU[b,$script,$mode,$r]}"); d+=("${CPU[d,$script,$mode,$r]}")
+      done
+      echo "| $name | $mode | $(echo "${b[@]}" | sed 's/ / · /g') | $(echo "${d[@]}" | sed 's/ / · /g') |"
     done
   done
   echo
