@@ -246,6 +246,14 @@ fn a_catalog_query_the_upstream_refuses_ends_the_session_without_the_upstreams_w
     server.psql(&db, "GRANT SELECT ON pg_catalog.pg_class TO PUBLIC");
 }
 
+/// A login (`Gateway::try_login`'s outcome) refused at its password exchange.
+fn wrong_password((ok, stderr): (bool, String)) {
+    assert!(
+        !ok && stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn password_guessing_is_refused_after_the_limit_for_that_user_from_that_address_only() {
     let server = pg::server();
@@ -262,11 +270,7 @@ fn password_guessing_is_refused_after_the_limit_for_that_user_from_that_address_
     }
     assert!(psql("qa", None).0, "not counted as failures");
     for _ in 0..3 {
-        let (ok, stderr) = psql("qa", Some("a-guess"));
-        assert!(
-            !ok && stderr.contains("password authentication failed"),
-            "{stderr}"
-        );
+        wrong_password(psql("qa", Some("a-guess")));
     }
     // The right password is refused now, with no exchange, and says for how long.
     let (ok, stderr) = psql("qa", None);
@@ -311,11 +315,7 @@ fn password_spraying_is_refused_for_every_name_from_that_address() {
         if i == 2 {
             assert!(psql("analyst", None).0, "below the address limit");
         }
-        let (ok, stderr) = psql(name, Some("Spring2026!"));
-        assert!(
-            !ok && stderr.contains("password authentication failed"),
-            "{stderr}"
-        );
+        wrong_password(psql(name, Some("Spring2026!")));
     }
     // Now every name from this address is refused, the right password too, with no
     // exchange.

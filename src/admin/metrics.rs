@@ -24,6 +24,8 @@ use prometheus_client::registry::Registry;
 
 use super::audit_collector::AuditCollector;
 use crate::audit::{AuditDecision, AuditLog, Channel};
+use crate::pg::error::LOGIN_REFUSALS;
+use crate::pg::server::cancel::CancelOutcome;
 use crate::transform::TransformTally;
 
 /// The `Content-Type` of `/metrics` (Prometheus text format 0.0.4).
@@ -287,30 +289,30 @@ impl Metrics {
             "Open connections closed because their consumer was disabled or removed",
             metrics.cut_off.clone(),
         );
-        r.register(
-            "pg_cancel_requests",
-            "PostgreSQL cancel requests, by outcome (forwarded; unknown: no live session has the key; failed: the upstream could not be told)",
-            metrics.cancels.clone(),
-        );
         for result in ["ok", "failed"] {
             metrics
                 .reloads
                 .get_or_create_owned(&ResultLabels { result });
         }
         r.register(
+            "pg_cancel_requests",
+            "PostgreSQL cancel requests, by outcome (forwarded; unknown: no live session has the key; failed: the upstream could not be told)",
+            metrics.cancels.clone(),
+        );
+        for outcome in CancelOutcome::LABELS {
+            metrics
+                .cancels
+                .get_or_create_owned(&OutcomeLabels { outcome });
+        }
+        r.register(
             "pg_logins_refused",
             "PostgreSQL connections refused before a session began, by reason (authentication, startup, too_many_sessions, tls, client_protocol, upstream, gateway, timeout)",
             metrics.logins_refused.clone(),
         );
-        for reason in crate::pg::error::LOGIN_REFUSALS {
+        for reason in LOGIN_REFUSALS {
             metrics
                 .logins_refused
                 .get_or_create_owned(&ReasonLabels { reason });
-        }
-        for outcome in ["forwarded", "unknown", "failed"] {
-            metrics
-                .cancels
-                .get_or_create_owned(&OutcomeLabels { outcome });
         }
         r.register_collector(Box::new(super::memo_collector::MemoCollector));
         if let Some(log) = audit {
@@ -425,12 +427,12 @@ impl Metrics {
         self.reloads.get_or_create(&ResultLabels { result }).inc();
     }
 
-    /// A PostgreSQL cancel request and what came of it (`forwarded`, `unknown`, `failed`).
+    /// A PostgreSQL cancel request and what came of it (one of [`CancelOutcome::LABELS`]).
     pub fn cancel_request(&self, outcome: &'static str) {
         self.cancels.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
-    /// A PostgreSQL login refused, for `reason` (one of [`crate::pg::error::LOGIN_REFUSALS`]).
+    /// A PostgreSQL login refused, for `reason` (one of [`LOGIN_REFUSALS`]).
     pub fn login_refused(&self, reason: &'static str) {
         self.logins_refused
             .get_or_create(&ReasonLabels { reason })

@@ -115,6 +115,9 @@ pub enum CancelOutcome {
 }
 
 impl CancelOutcome {
+    /// Every label [`CancelOutcome::label`] gives (the metrics show each from the start).
+    pub const LABELS: [&'static str; 3] = ["forwarded", "unknown", "failed"];
+
     /// The metrics label.
     pub fn label(&self) -> &'static str {
         match self {
@@ -128,6 +131,17 @@ impl CancelOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_outcome_label_is_one_the_metrics_show_from_the_start() {
+        let outcomes = [
+            CancelOutcome::Forwarded,
+            CancelOutcome::Unknown,
+            CancelOutcome::Failed("x".into()),
+        ];
+        let labels: Vec<_> = outcomes.iter().map(CancelOutcome::label).collect();
+        assert_eq!(labels, CancelOutcome::LABELS);
+    }
 
     #[test]
     fn keys_are_random_distinct_and_removed_on_drop() {
